@@ -1,0 +1,1 @@
+"""The image-processing pipeline of the Conductor blog posts, written with flowdsl."""

@@ -1,0 +1,192 @@
+"""The trace: running a workflow function so that task calls record IR nodes."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flowdsl.authoring._location import keyword_spans
+from flowdsl.authoring._values import Handle, TokenTable, to_value
+from flowdsl.diagnostics import BadTaskArguments, Diagnostic, did_you_mean
+from flowdsl.errors import TraceError
+from flowdsl.ir.nodes import Ref, Span, Task, TaskDef, Value
+
+if TYPE_CHECKING:
+    from flowdsl.authoring._task import TaskFunction
+
+_current: ContextVar[Trace | None] = ContextVar("flowdsl_trace", default=None)
+
+
+def current_trace() -> Trace | None:
+    return _current.get()
+
+
+@dataclass
+class Trace:
+    """State of one workflow being traced."""
+
+    workflow_name: str
+    tokens: TokenTable = field(default_factory=TokenTable)
+    tasks: list[Task] = field(default_factory=list)
+    task_defs: dict[str, list[TaskDef]] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    _blocks: list[list[Task]] = field(default_factory=list)
+    _refs: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._blocks.append(self.tasks)
+
+    @contextmanager
+    def block(self, tasks: list[Task]) -> Iterator[None]:
+        """Record the calls made inside the ``with`` into ``tasks`` (a construct's block)."""
+        self._blocks.append(tasks)
+        try:
+            yield
+        finally:
+            self._blocks.pop()
+
+    def new_ref(self, task_name: str, explicit: str | None) -> str:
+        """A taskReferenceName: explicit, or ``<task>_ref``, ``<task>_ref_2``, ..."""
+        if explicit is not None:
+            self._refs.add(explicit)
+            return explicit
+        base = _ref_base(task_name) + "_ref"
+        candidate, n = base, 1
+        while candidate in self._refs:
+            n += 1
+            candidate = f"{base}_{n}"
+        self._refs.add(candidate)
+        return candidate
+
+    def value(self, obj: object, span: Span | None) -> Value:
+        return to_value(obj, self.tokens, span)
+
+    def call_task(
+        self,
+        fn: TaskFunction[Any, Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        span: Span | None,
+        options: dict[str, Any],
+    ) -> Handle:
+        arg_spans = keyword_spans(span)
+        bound = self._bind(fn, args, kwargs, span, arg_spans)
+        inputs: dict[str, Value] = {}
+        for name, obj in bound.items():
+            where = arg_spans.get(name, span)
+            try:
+                inputs[name] = self.value(obj, where)
+            except TraceError as exc:
+                self.diagnostics.append(exc.diagnostic)
+        ref = self.new_ref(fn.name, options.get("taskReferenceName"))
+        fields = {k: v for k, v in options.items() if k not in ("taskReferenceName", "description")}
+        task = Task(
+            name=fn.name,
+            ref=ref,
+            type="SIMPLE",
+            inputs=inputs,
+            fields=fields,
+            description=options.get("description"),
+            span=span,
+            input_spans={k: s for k, s in arg_spans.items() if k in inputs},
+        )
+        self._blocks[-1].append(task)
+        definition = fn.task_def()
+        known = self.task_defs.setdefault(fn.name, [])
+        if not any(d.origin is definition.origin for d in known):
+            known.append(definition)
+        return Handle(Ref(ref, "output", fn.output_path, span=span), fn.handle_type, self.tokens)
+
+    def _bind(
+        self,
+        fn: TaskFunction[Any, Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        span: Span | None,
+        arg_spans: dict[str, Span],
+    ) -> dict[str, Any]:
+        """Inputs by name, in the signature's order; bad arguments become findings."""
+        sig = fn.signature
+        params = sig.parameters
+        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        named = [n for n, p in params.items() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        ok_kwargs: dict[str, Any] = {}
+        for key, obj in kwargs.items():
+            if key in params and params[key].kind is not inspect.Parameter.POSITIONAL_ONLY:
+                ok_kwargs[key] = obj
+            elif takes_any:
+                ok_kwargs[key] = obj
+            else:
+                self.diagnostics.append(
+                    BadTaskArguments(
+                        f"`{fn.name}` takes no input `{key}`",
+                        arg_spans.get(key, span),
+                        hint=did_you_mean(key, named)
+                        or ("it takes " + ", ".join(f"`{n}`" for n in named) if named
+                            else "it takes no inputs"),
+                    )
+                )
+        positional = [n for n, p in params.items() if p.kind in (
+            inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        if len(args) > len(positional):
+            self.diagnostics.append(
+                BadTaskArguments(
+                    f"`{fn.name}` takes {len(positional)} positional inputs, "
+                    f"{len(args)} were given",
+                    span,
+                    hint="pass inputs by name",
+                )
+            )
+            args = args[: len(positional)]
+        try:
+            bound = sig.bind_partial(*args, **ok_kwargs)
+        except TypeError as exc:  # e.g. the same input both by position and by name
+            self.diagnostics.append(BadTaskArguments(f"`{fn.name}`: {exc}", span))
+            return {}
+        missing = [
+            n for n, p in params.items()
+            if p.default is inspect.Parameter.empty
+            and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                           inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_ONLY)
+            and n not in bound.arguments
+        ]
+        if missing:
+            names = ", ".join(f"`{n}`" for n in missing)
+            plural = "s" if len(missing) > 1 else ""
+            self.diagnostics.append(
+                BadTaskArguments(
+                    f"`{fn.name}` is missing required input{plural} {names}",
+                    span,
+                    hint=f"pass {names} by name",
+                )
+            )
+        out: dict[str, Any] = {}
+        for name, obj in bound.arguments.items():
+            if params[name].kind is inspect.Parameter.VAR_KEYWORD:
+                out.update(obj)
+            else:
+                out[name] = obj
+        return out
+
+
+_REF_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+|_{2,}")
+
+
+def _ref_base(name: str) -> str:
+    # Conductor splits loop refs on "__" and JSONPath on ".": keep generated refs clear of both
+    # (TaskUtils.java, conductor-contract.md §2.2).
+    return _REF_UNSAFE.sub("_", name).strip("_") or "task"
+
+
+@contextmanager
+def tracing(trace: Trace) -> Iterator[Trace]:
+    token = _current.set(trace)
+    try:
+        yield trace
+    finally:
+        _current.reset(token)

@@ -1,0 +1,303 @@
+"""Runtime values during a trace: handles, and how Python values become IR values.
+
+A :class:`Handle` stands for a value Conductor only knows when the workflow runs: a task's
+output or a workflow input. Attribute and item access build a longer reference
+(``resized.fileLocation`` -> ``${resize_ref.output.fileLocation}``). Turning a handle into
+text (``str``, f-strings, ``str.format``, ``+`` with a string) yields a *token*, a short
+private-use string the trace maps back to its reference, so references survive inside
+strings and are split out again when the string reaches a task input.
+
+Everything Python would need the real value for (``bool``, ``iter``, ``len``, ``in``,
+comparisons, arithmetic, indexing by it) stops the trace with a finding that names what
+to use instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+import re
+import typing
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from pydantic import BaseModel
+
+from flowdsl.authoring._location import call_site
+from flowdsl.diagnostics import RuntimeValueUsedAsPython, UnsupportedValue
+from flowdsl.errors import TraceError
+from flowdsl.ir.nodes import Ref, Span, Template, Value
+
+TOKEN_OPEN = "\ue000"
+TOKEN_CLOSE = "\ue001"
+_TOKEN_RE = re.compile(f"{TOKEN_OPEN}(\\d+){TOKEN_CLOSE}")
+
+
+class TokenTable:
+    """Tokens handed out for handles turned into text, during one trace."""
+
+    def __init__(self) -> None:
+        self._refs: list[Ref] = []
+
+    def token(self, ref: Ref) -> str:
+        self._refs.append(ref)
+        return f"{TOKEN_OPEN}{len(self._refs) - 1}{TOKEN_CLOSE}"
+
+    def split(self, text: str) -> str | Template:
+        """Literal text, or a Template when the text holds tokens."""
+        if TOKEN_OPEN not in text:
+            return text
+        parts: list[str | Ref] = []
+        last = 0
+        for match in _TOKEN_RE.finditer(text):
+            if match.start() > last:
+                parts.append(text[last : match.start()])
+            parts.append(self._refs[int(match.group(1))])
+            last = match.end()
+        if last < len(text):
+            parts.append(text[last:])
+        return Template(tuple(parts))
+
+
+def _refuse(what: str, instead: str) -> NoReturn:
+    raise TraceError(
+        RuntimeValueUsedAsPython(
+            f"{what} needs a value that is only known when the workflow runs",
+            call_site(),
+            hint=instead,
+        )
+    )
+
+
+_BRANCH = "branch at run time with a SWITCH task (`flowdsl.switch`) instead of `if`"
+_LOOP = (
+    "iterate at run time with a dynamic fork (`flowdsl.dynamic_fork`, Conductor "
+    "FORK_JOIN_DYNAMIC) or a loop (`flowdsl.do_while`, DO_WHILE) instead of a Python loop"
+)
+_COMPUTE = (
+    "compute it at run time in a task: an INLINE or JSON_JQ_TRANSFORM system task, "
+    "or a worker task of your own"
+)
+
+
+class Handle:
+    """A value known only at run time: a reference to a task output or a workflow input."""
+
+    __slots__ = ("_fd_ref", "_fd_tokens", "_fd_type")
+
+    def __init__(self, ref: Ref, annotation: Any, tokens: TokenTable) -> None:
+        object.__setattr__(self, "_fd_ref", ref)
+        object.__setattr__(self, "_fd_type", annotation)
+        object.__setattr__(self, "_fd_tokens", tokens)
+
+    # -- building longer references --------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Handle:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return self._fd_child(name)
+
+    def __getitem__(self, key: object) -> Handle:
+        if isinstance(key, Handle):
+            _refuse(
+                "Indexing by a runtime value",
+                "index with a literal key or number, or " + _COMPUTE,
+            )
+        if isinstance(key, bool) or not isinstance(key, str | int):
+            raise TraceError(
+                UnsupportedValue(
+                    f"cannot index a runtime value with {type(key).__name__} {key!r}",
+                    call_site(),
+                    hint="use a string key or an integer index",
+                )
+            )
+        return self._fd_child(key)
+
+    def _fd_child(self, item: str | int) -> Handle:
+        ref: Ref = self._fd_ref
+        return Handle(ref.child(item, call_site()), member_type(self._fd_type, item), self._fd_tokens)
+
+    # -- turning into text --------------------------------------------------------------
+
+    def __str__(self) -> str:
+        tokens: TokenTable = self._fd_tokens
+        ref: Ref = self._fd_ref
+        return tokens.token(Ref(ref.source, ref.root, ref.path, ref.tail, call_site()))
+
+    def __format__(self, spec: str) -> str:
+        if spec:
+            _refuse(f"The format specification {spec!r}", _COMPUTE)
+        return self.__str__()
+
+    def __add__(self, other: object) -> str:
+        if isinstance(other, str):
+            return self.__str__() + other
+        _refuse("Arithmetic (`+`)", _COMPUTE)
+
+    def __radd__(self, other: object) -> str:
+        if isinstance(other, str):
+            return other + self.__str__()
+        _refuse("Arithmetic (`+`)", _COMPUTE)
+
+    def __repr__(self) -> str:
+        ref: Ref = self._fd_ref
+        return f"<runtime value {ref.expression}>"
+
+    # -- what Python cannot do with a value it does not have -------------------------------
+
+    def __bool__(self) -> bool:
+        _refuse("Using a runtime value as a condition (`if`, `and`, `or`, `not`)", _BRANCH)
+
+    def __iter__(self) -> NoReturn:
+        _refuse("Iterating over a runtime value (`for`, unpacking, `list()`)", _LOOP)
+
+    def __len__(self) -> int:
+        _refuse("`len()` of a runtime value", _COMPUTE)
+
+    def __contains__(self, item: object) -> bool:
+        _refuse("`in` on a runtime value", _BRANCH + ", or " + _COMPUTE)
+
+    def __index__(self) -> int:
+        _refuse("Indexing by a runtime value", "index with a literal, or " + _COMPUTE)
+
+    def __int__(self) -> int:
+        _refuse("`int()` of a runtime value", _COMPUTE)
+
+    def __float__(self) -> float:
+        _refuse("`float()` of a runtime value", _COMPUTE)
+
+    def __complex__(self) -> complex:
+        _refuse("`complex()` of a runtime value", _COMPUTE)
+
+    def __hash__(self) -> int:
+        _refuse("Using a runtime value as a dict key or set member", "use literal keys")
+
+    def __eq__(self, other: object) -> bool:
+        _refuse("Comparing a runtime value (`==`)", _BRANCH)
+
+    def __ne__(self, other: object) -> bool:
+        _refuse("Comparing a runtime value (`!=`)", _BRANCH)
+
+    def __lt__(self, other: object) -> bool:
+        _refuse("Comparing a runtime value (`<`)", _BRANCH)
+
+    def __le__(self, other: object) -> bool:
+        _refuse("Comparing a runtime value (`<=`)", _BRANCH)
+
+    def __gt__(self, other: object) -> bool:
+        _refuse("Comparing a runtime value (`>`)", _BRANCH)
+
+    def __ge__(self, other: object) -> bool:
+        _refuse("Comparing a runtime value (`>=`)", _BRANCH)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        _refuse("Assigning to a runtime value", "build a new value in a task instead")
+
+    def __call__(self, *args: object, **kwargs: object) -> NoReturn:
+        _refuse("Calling a runtime value", "call the task function itself")
+
+    def _fd_arith(self, *_: object) -> NoReturn:
+        _refuse("Arithmetic on a runtime value", _COMPUTE)
+
+    __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _fd_arith
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = _fd_arith
+    __neg__ = __pos__ = __abs__ = __invert__ = __round__ = _fd_arith
+    __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = _fd_arith
+
+
+def ref_of(handle: Handle) -> Ref:
+    ref: Ref = object.__getattribute__(handle, "_fd_ref")
+    return ref
+
+
+def type_of(handle: Handle) -> Any:
+    return object.__getattribute__(handle, "_fd_type")
+
+
+# -- types ---------------------------------------------------------------------------------
+
+
+def declared_fields(annotation: Any) -> dict[str, Any] | None:
+    """Field name -> annotation for a model-like type (pydantic, TypedDict, dataclass).
+
+    None when the type declares no fixed set of keys (dict, Any, scalars...).
+    """
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            return {
+                info.alias or name: info.annotation
+                for name, info in annotation.model_fields.items()
+            }
+        if typing.is_typeddict(annotation):
+            return dict(typing.get_type_hints(annotation))
+        if dataclasses.is_dataclass(annotation):
+            hints = typing.get_type_hints(annotation)
+            return {f.name: hints.get(f.name, Any) for f in dataclasses.fields(annotation)}
+    return None
+
+
+def member_type(annotation: Any, item: str | int) -> Any:
+    if isinstance(item, str):
+        fields = declared_fields(annotation)
+        if fields is not None:
+            return fields.get(item, Any)
+        origin = typing.get_origin(annotation)
+        if origin in (dict, Mapping):
+            args = typing.get_args(annotation)
+            return args[1] if len(args) == 2 else Any
+        return Any
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple):
+        args = typing.get_args(annotation)
+        return args[0] if args else Any
+    return Any
+
+
+# -- Python values to IR values -------------------------------------------------------------
+
+
+def to_value(obj: object, tokens: TokenTable, span: Span | None) -> Value:
+    """A Python value as an IR value; raises TraceError for what JSON cannot hold."""
+    if isinstance(obj, Handle):
+        ref = ref_of(obj)
+        return ref if ref.span is not None or span is None else dataclasses.replace(ref, span=span)
+    if obj is None or isinstance(obj, bool | int):
+        return obj
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            _unsupported(f"the float {obj!r} has no JSON form", span)
+        return obj
+    if isinstance(obj, str):
+        return tokens.split(obj)
+    if isinstance(obj, enum.Enum):
+        return to_value(obj.value, tokens, span)
+    if isinstance(obj, BaseModel):
+        return {
+            info.alias or name: to_value(getattr(obj, name), tokens, span)
+            for name, info in type(obj).model_fields.items()
+            if name in obj.__dict__
+        }
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {
+            f.name: to_value(getattr(obj, f.name), tokens, span) for f in dataclasses.fields(obj)
+        }
+    if isinstance(obj, Mapping):
+        out: dict[str, Value] = {}
+        for key, item in obj.items():
+            if isinstance(key, Handle) or (isinstance(key, str) and TOKEN_OPEN in key):
+                _unsupported("a runtime value cannot be a key: Conductor never resolves keys",
+                             span, "use a literal key")
+            if not isinstance(key, str):
+                _unsupported(f"key {key!r} is a {type(key).__name__}; JSON keys are strings",
+                             span, f"use the string {str(key)!r}")
+            out[key] = to_value(item, tokens, span)
+        return out
+    if isinstance(obj, list | tuple):
+        return [to_value(item, tokens, span) for item in obj]
+    _unsupported(f"a {type(obj).__name__} has no Conductor JSON form", span,
+                 "use JSON values: str, int, float, bool, None, lists and dicts")
+
+
+def _unsupported(message: str, span: Span | None, hint: str | None = None) -> NoReturn:
+    raise TraceError(UnsupportedValue(message, span, hint))

@@ -1,0 +1,323 @@
+"""``@workflow``: a Conductor WorkflowDef from a Python function, by tracing it."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import functools
+import inspect
+import os
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
+
+from pydantic import BaseModel
+
+from flowdsl.authoring._location import call_site, display_path, keyword_spans, traceback_span
+from flowdsl.authoring._task import _hints
+from flowdsl.authoring._trace import Trace, current_trace, tracing
+from flowdsl.authoring._values import Handle, declared_fields, ref_of, type_of
+from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
+from flowdsl.conductor.models import snake_fields
+from flowdsl.diagnostics import (
+    BadWorkflowOutput,
+    BadWorkflowSignature,
+    Diagnostic,
+    WorkflowFailedToTrace,
+)
+from flowdsl.errors import TraceError
+from flowdsl.ir.nodes import Ref, Span, TaskDef, Value, Workflow
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_DERIVED = {"name", "description", "version", "tasks", "input_parameters", "output_parameters",
+            "schema_version"}
+OPTION_FIELDS: dict[str, str] = {
+    k: v for k, v in snake_fields(_ModelWorkflowDef).items() if k not in _DERIVED
+}
+
+
+class Inputs(BaseModel):
+    """Base for a model whose fields are a workflow's inputs.
+
+    ``def wf(inp: MyInputs)`` with ``class MyInputs(Inputs)`` declares the model's fields
+    as the workflow inputs and ``inp.field`` reads ``${workflow.input.field}``. (A
+    parameter annotated with any other model is one input holding that model.)
+    """
+
+
+@dataclass
+class TraceResult:
+    workflow: Workflow
+    task_defs: dict[str, list[TaskDef]]
+    diagnostics: list[Diagnostic]
+
+
+class WorkflowFunction(Generic[P, R]):
+    """A function decorated with ``@workflow``; :meth:`trace` turns it into IR."""
+
+    def __init__(
+        self,
+        fn: Callable[P, R],
+        *,
+        name: str | None,
+        version: int,
+        description: str | None,
+        options: dict[str, Any],
+        span: Span | None,
+    ) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.name = name or fn.__name__
+        self.version = version
+        self.description = description if description is not None else inspect.getdoc(fn)
+        self.options = options
+        self.span = span
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        if current_trace() is not None:
+            from flowdsl.authoring._values import _refuse
+
+            _refuse(
+                f"Calling workflow `{self.name}` inside another workflow",
+                "run it as a child workflow with `flowdsl.sub_workflow` (Conductor "
+                "SUB_WORKFLOW) instead of calling it",
+            )
+        return self.fn(*args, **kwargs)
+
+    def trace(self) -> TraceResult:
+        trace = Trace(self.name)
+        diagnostics = trace.diagnostics
+        inputs, input_types, fields, args = self._inputs(trace)
+        outputs: dict[str, Value] = {}
+        output_spans: dict[str, Span] = {}
+        with tracing(trace):
+            try:
+                result = self.fn(*args)
+            except TraceError as exc:
+                diagnostics.append(exc.diagnostic)
+            except Exception as exc:
+                diagnostics.append(
+                    WorkflowFailedToTrace(
+                        f"workflow `{self.name}` raised {type(exc).__name__}: {exc}",
+                        traceback_span(exc) or self.span,
+                        hint="the function runs once, at compile time, to record its tasks",
+                    )
+                )
+            else:
+                outputs, output_spans = self._outputs(trace, result)
+        for key, value in self.options.items():
+            json_key = OPTION_FIELDS[key]
+            if json_key == "inputTemplate" and isinstance(value, Mapping):
+                # Explicit entries win over parameter defaults.
+                value = {**fields.get("inputTemplate", {}), **value}
+            fields[json_key] = value
+        workflow = Workflow(
+            name=self.name,
+            version=self.version,
+            tasks=trace.tasks,
+            inputs=inputs,
+            input_types=input_types,
+            outputs=outputs,
+            fields=fields,
+            description=self.description,
+            span=self.span,
+            output_spans=output_spans,
+            field_spans={
+                OPTION_FIELDS.get(k, k): s
+                for k, s in keyword_spans(self.span).items()
+                if k in OPTION_FIELDS
+            },
+        )
+        return TraceResult(workflow, trace.task_defs, diagnostics)
+
+    def _inputs(
+        self, trace: Trace
+    ) -> tuple[tuple[str, ...], dict[str, Any], dict[str, Value], list[Handle]]:
+        """Workflow inputs and the handles passed for them; defaults become inputTemplate."""
+        sig = inspect.signature(self.fn)
+        hints = _hints(self.fn)
+        params = list(sig.parameters.values())
+        bad = [p.name for p in params if p.kind in (inspect.Parameter.VAR_POSITIONAL,
+                                                     inspect.Parameter.VAR_KEYWORD)]
+        if bad or inspect.iscoroutinefunction(self.fn):
+            trace.diagnostics.append(
+                BadWorkflowSignature(
+                    f"workflow `{self.name}` must be a plain function with named parameters",
+                    self.span,
+                    hint="declare each workflow input as a parameter (or one `Inputs` model)",
+                )
+            )
+        model = hints.get(params[0].name) if len(params) == 1 else None
+        if isinstance(model, type) and issubclass(model, Inputs):
+            declared = declared_fields(model) or {}
+            handle = Handle(Ref("workflow", "input"), model, trace.tokens)
+            defaults = {
+                info.alias or n: info.default
+                for n, info in model.model_fields.items()
+                if not info.is_required() and info.default is not None
+            }
+            return tuple(declared), declared, _template(defaults, trace), [handle]
+        names: list[str] = []
+        types: dict[str, Any] = {}
+        handles: list[Handle] = []
+        defaults = {}
+        for p in params:
+            if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+                continue
+            names.append(p.name)
+            types[p.name] = hints.get(p.name, Any)
+            handles.append(Handle(Ref("workflow", "input", (p.name,)), types[p.name], trace.tokens))
+            if p.default is not inspect.Parameter.empty and p.default is not None:
+                defaults[p.name] = p.default
+        return tuple(names), types, _template(defaults, trace), handles
+
+    def _outputs(self, trace: Trace, result: object) -> tuple[dict[str, Value], dict[str, Span]]:
+        span = _return_span(self.fn) or self.span
+        items: Mapping[str, Any]
+        if result is None:
+            return {}, {}
+        if isinstance(result, Handle):
+            fields = declared_fields(type_of(result))
+            if fields is None:
+                trace.diagnostics.append(
+                    BadWorkflowOutput(
+                        f"workflow `{self.name}` returns {ref_of(result).expression}, whose keys "
+                        "are unknown, so its outputParameters cannot be listed",
+                        span,
+                        hint='return a dict: {"name": value, ...}',
+                    )
+                )
+                return {}, {}
+            items = {key: getattr(result, key) for key in fields}
+        elif isinstance(result, Mapping):
+            items = result
+        elif isinstance(result, BaseModel):
+            items = {
+                info.alias or n: getattr(result, n)
+                for n, info in type(result).model_fields.items()
+                if n in result.__dict__
+            }
+        elif dataclasses.is_dataclass(result) and not isinstance(result, type):
+            items = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+        else:
+            trace.diagnostics.append(
+                BadWorkflowOutput(
+                    f"workflow `{self.name}` returns a {type(result).__name__}; "
+                    "outputParameters need named values",
+                    span,
+                    hint='return a dict: {"name": value, ...}',
+                )
+            )
+            return {}, {}
+        outputs: dict[str, Value] = {}
+        spans: dict[str, Span] = {}
+        for key, obj in items.items():
+            if not isinstance(key, str):
+                trace.diagnostics.append(
+                    BadWorkflowOutput(f"output key {key!r} is not a string", span)
+                )
+                continue
+            try:
+                outputs[key] = trace.value(obj, span)
+            except TraceError as exc:
+                trace.diagnostics.append(exc.diagnostic)
+                continue
+            if span is not None:
+                spans[key] = span
+        return outputs, spans
+
+
+def _template(defaults: dict[str, Any], trace: Trace) -> dict[str, Value]:
+    if not defaults:
+        return {}
+    try:
+        return {"inputTemplate": trace.value(defaults, None)}
+    except TraceError as exc:
+        trace.diagnostics.append(exc.diagnostic)
+        return {}
+
+
+def _return_span(fn: Callable[..., Any]) -> Span | None:
+    """The last ``return`` statement of a function, for outputs written in it."""
+    try:
+        lines, first = inspect.getsourcelines(fn)
+        filename = inspect.getsourcefile(fn)
+    except (OSError, TypeError):
+        return None
+    if filename is None:
+        return None
+    import textwrap
+
+    source = textwrap.dedent("".join(lines))
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    returns = [n for n in ast.walk(tree) if isinstance(n, ast.Return) and n.value is not None]
+    if not returns:
+        return None
+    last = max(returns, key=lambda n: (n.lineno, n.col_offset))
+    return Span(
+        display_path(os.path.abspath(filename)), first + last.lineno - 1, last.col_offset + indent + 1
+    )
+
+
+WorkflowTimeoutPolicy = Literal["TIME_OUT_WF", "ALERT_ONLY"]
+
+
+@overload
+def workflow(fn: Callable[P, R], /) -> WorkflowFunction[P, R]: ...
+
+
+@overload
+def workflow(
+    *,
+    name: str | None = None,
+    version: int = 1,
+    description: str | None = None,
+    owner_email: str | None = None,
+    timeout_policy: WorkflowTimeoutPolicy | None = None,
+    timeout_seconds: int | None = None,
+    restartable: bool | None = None,
+    failure_workflow: str | None = None,
+    failure_workflow_version: int | None = None,
+    workflow_status_listener_enabled: bool | None = None,
+    workflow_status_listener_sink: str | None = None,
+    variables: dict[str, Any] | None = None,
+    input_template: dict[str, Any] | None = None,
+    rate_limit_config: dict[str, Any] | None = None,
+    input_schema: dict[str, Any] | None = None,
+    output_schema: dict[str, Any] | None = None,
+    enforce_schema: bool | None = None,
+    metadata: dict[str, Any] | None = None,
+    cache_config: dict[str, Any] | None = None,
+    masked_fields: list[str] | None = None,
+) -> Callable[[Callable[P, R]], WorkflowFunction[P, R]]: ...
+
+
+def workflow(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+    """Declare a Conductor workflow: ``@workflow`` or ``@workflow(name=..., version=...)``.
+
+    The keyword arguments are the WorkflowDef's fields in snake_case. Parameters become
+    ``inputParameters`` (their defaults, ``inputTemplate``); the returned dict becomes
+    ``outputParameters``.
+    """
+    span = call_site()
+    name = options.pop("name", None)
+    version = options.pop("version", 1)
+    description = options.pop("description", None)
+    unknown = sorted(set(options) - set(OPTION_FIELDS))
+    if unknown:
+        raise TypeError(f"workflow() got unexpected keyword argument(s): {', '.join(unknown)}")
+    chosen = {k: v for k, v in options.items() if v is not None}
+
+    def decorate(f: Callable[..., Any]) -> WorkflowFunction[Any, Any]:
+        return WorkflowFunction(
+            f, name=name, version=version, description=description, options=chosen, span=span
+        )
+
+    return decorate(fn) if fn is not None else decorate

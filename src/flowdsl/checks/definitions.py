@@ -1,0 +1,208 @@
+"""Definitions: WorkflowDef, WorkflowTask and TaskDef fields Conductor's server rejects, or
+that the target version does not know, and the ownerEmail it requires.
+
+The rules themselves live in the pydantic models of :mod:`flowdsl.conductor.models`
+(from Conductor's ``common/.../metadata`` classes and ``constraints/``); this pass turns
+their validation errors into findings placed on the field that is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field, ValidationError, create_model
+
+from flowdsl.conductor.models import TaskDef as _ModelTaskDef
+from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
+from flowdsl.conductor.models import WorkflowTask as _ModelWorkflowTask
+from flowdsl.conductor.models import snake_fields
+from flowdsl.diagnostics import (
+    Diagnostic,
+    FieldNotInTarget,
+    FieldValueInvalid,
+    MissingOwnerEmail,
+    ResponseTimeoutExceedsTimeout,
+    TaskDefBadValue,
+    TaskDefValueOutOfRange,
+    TaskTypeNotInTarget,
+    TimeoutExceedsTotalTimeout,
+    did_you_mean,
+)
+from flowdsl.ir.nodes import Span, TaskDef
+
+if TYPE_CHECKING:
+    from flowdsl.checks import CheckContext
+
+# The header of a workflow or task: the same rules without the nested task lists, which
+# are checked task by task.
+_WorkflowDefHeader: type[BaseModel] = create_model(
+    "WorkflowDefHeader",
+    __base__=_ModelWorkflowDef,
+    tasks=(list[Any], Field(default_factory=list)),
+)
+_WorkflowTaskHeader: type[BaseModel] = create_model(
+    "WorkflowTaskHeader",
+    __base__=_ModelWorkflowTask,
+    decision_cases=(dict[str, Any], Field(default_factory=dict)),
+    default_case=(list[Any], Field(default_factory=list)),
+    fork_tasks=(list[Any], Field(default_factory=list)),
+    loop_over=(list[Any], Field(default_factory=list)),
+)
+
+_RANGE_ERRORS = {
+    "greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<",
+}
+_OWNER_HINT = (
+    "set owner_email in [tool.flowdsl] of pyproject.toml, pass --owner-email, "
+    "or give it to the decorator (owner_email=...)"
+)
+
+
+def _python_names(model: type[BaseModel]) -> dict[str, str]:
+    return {alias: name for name, alias in snake_fields(model).items()}
+
+
+def _label(field: str, python: dict[str, str] | None) -> str:
+    if python and field in python and python[field] != field:
+        return f"`{python[field]}` ({field})"
+    return f"`{field}`"
+
+
+def _errors(
+    model: type[BaseModel], data: Mapping[str, Any]
+) -> list[tuple[str | None, str, str, Any, dict[str, Any]]]:
+    """(field, error type, message, input, context) for each validation error."""
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        out = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else None
+            out.append((field, err["type"], err["msg"], err.get("input"), dict(err.get("ctx") or {})))
+        return out
+    return []
+
+
+def _span(field: str | None, spans: Mapping[str, Span], default: Span | None) -> Span | None:
+    return spans.get(field, default) if field else default
+
+
+def task_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for td in ctx.program.task_defs.values():
+        yield from _task_def(td, ctx)
+
+
+def _task_def(td: TaskDef, ctx: CheckContext) -> Iterator[Diagnostic]:
+    python = _python_names(_ModelTaskDef) if td.origin is not None else None
+    known = ctx.target.task_def_fields
+    for field in td.fields:
+        if field not in known:
+            in_model = field in python_aliases(_ModelTaskDef)
+            yield FieldNotInTarget(
+                f"task definition `{td.name}`: {_label(field, python)} is not a TaskDef field "
+                f"of Conductor {ctx.target}; the server would silently drop it",
+                _span(field, td.field_spans, td.span),
+                hint=("it needs a newer target" if in_model
+                      else did_you_mean(field, known)),
+            )
+    data = {k: v for k, v in td.fields.items() if k in known}
+    for field, kind, msg, value, info in _errors(_ModelTaskDef, data):
+        where = _span(field, td.field_spans, td.span)
+        if kind == "FD401":
+            yield ResponseTimeoutExceedsTimeout(
+                f"task definition `{td.name}`: {msg}",
+                td.field_spans.get("responseTimeoutSeconds", where),
+                hint="make responseTimeoutSeconds at most timeoutSeconds",
+            )
+        elif kind == "FD402":
+            yield TimeoutExceedsTotalTimeout(
+                f"task definition `{td.name}`: {msg}",
+                td.field_spans.get("timeoutSeconds", where),
+                hint="make timeoutSeconds at most totalTimeoutSeconds",
+            )
+        elif kind in _RANGE_ERRORS and field is not None:
+            bound = next(iter(info.values()), None)
+            yield TaskDefValueOutOfRange(
+                f"task definition `{td.name}`: {_label(field, python)} is {value!r}, but "
+                f"Conductor requires {_RANGE_ERRORS[kind]} {bound}",
+                where,
+            )
+        elif kind == "too_short" and field == "name":
+            yield TaskDefBadValue("task definition name is empty; Conductor requires one", where)
+        else:
+            label = _label(field, python) if field else "the definition"
+            yield TaskDefBadValue(f"task definition `{td.name}`: {label}: {msg}", where)
+    total = td.fields.get("totalTimeoutSeconds")
+    if ctx.target.total_timeout_non_negative and isinstance(total, int) and total < 0:
+        # TaskDef.totalTimeoutSeconds is @Min(0) in the newer line.
+        yield TaskDefValueOutOfRange(
+            f"task definition `{td.name}`: {_label('totalTimeoutSeconds', python)} is {total}, "
+            "but Conductor requires >= 0",
+            _span("totalTimeoutSeconds", td.field_spans, td.span),
+        )
+    if not td.fields.get("ownerEmail"):
+        # OwnerEmailMandatoryConstraint: on by default (conductor.app.ownerEmailMandatory).
+        yield MissingOwnerEmail(
+            f"task definition `{td.name}` has no ownerEmail; Conductor requires one by default",
+            td.span,
+            hint=_OWNER_HINT,
+        )
+
+
+def python_aliases(model: type[BaseModel]) -> set[str]:
+    return set(snake_fields(model).values())
+
+
+def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
+    target = ctx.target
+    for wf in ctx.program.workflows:
+        python = _python_names(_ModelWorkflowDef) if wf.span and wf.span.pointer is None else None
+        header: dict[str, Any] = {
+            "name": wf.name, "version": wf.version, "schemaVersion": 2, **wf.fields,
+        }
+        for field in wf.fields:
+            if field not in target.workflow_def_fields:
+                yield FieldNotInTarget(
+                    f"workflow `{wf.name}`: {_label(field, python)} is not a WorkflowDef field "
+                    f"of Conductor {target}; the server would silently drop it",
+                    _span(field, wf.field_spans, wf.span),
+                    hint=("it needs a newer target" if field in python_aliases(_ModelWorkflowDef)
+                          else did_you_mean(field, target.workflow_def_fields)),
+                )
+        data = {k: v for k, v in header.items() if k in target.workflow_def_fields}
+        for field, _kind, msg, _value, _info in _errors(_WorkflowDefHeader, data):
+            if field == "name":
+                continue  # reported by the names check
+            yield FieldValueInvalid(
+                f"workflow `{wf.name}`: {_label(field, python) if field else 'definition'}: {msg}",
+                _span(field, wf.field_spans, wf.span),
+            )
+        if not wf.fields.get("ownerEmail"):
+            yield MissingOwnerEmail(
+                f"workflow `{wf.name}` has no ownerEmail; Conductor requires one by default",
+                wf.span,
+                hint=_OWNER_HINT,
+            )
+        for task in wf.walk():
+            if task.type not in target.task_types:
+                yield TaskTypeNotInTarget(
+                    f"task `{task.ref}`: type `{task.type}` is not a task type of Conductor "
+                    f"{target}",
+                    task.span,
+                )
+            for field in task.fields:
+                if field not in target.workflow_task_fields:
+                    yield FieldNotInTarget(
+                        f"task `{task.ref}`: `{field}` is not a WorkflowTask field of "
+                        f"Conductor {target}; the server would silently drop it",
+                        task.span,
+                    )
+            data = {
+                "name": task.name, "taskReferenceName": task.ref, "type": task.type,
+                **{k: v for k, v in task.fields.items() if k in target.workflow_task_fields},
+            }
+            for field, _kind, msg, _value, _info in _errors(_WorkflowTaskHeader, data):
+                if field in ("name", "taskReferenceName"):
+                    continue  # reported by the names check
+                yield FieldValueInvalid(f"task `{task.ref}`: `{field}`: {msg}", task.span)

@@ -1,0 +1,81 @@
+"""Names: taskReferenceNames and workflow/task names Conductor rejects or mishandles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from flowdsl.ir.nodes import Span
+from flowdsl.diagnostics import (
+    BadName,
+    BadReferenceName,
+    Diagnostic,
+    DuplicateReferenceName,
+    EmptyWorkflow,
+)
+
+if TYPE_CHECKING:
+    from flowdsl.checks import CheckContext
+
+# Names become file names in the output folders, and queue names on the server.
+_FORBIDDEN_IN_NAMES = ("/", "\\", "\x00")
+
+
+def names(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for wf in ctx.program.workflows:
+        yield from _name(wf.name, "workflow", wf.span)
+        if not wf.tasks:
+            # WorkflowDef.tasks: @NotEmpty "WorkflowTask list cannot be empty".
+            yield EmptyWorkflow(
+                f"workflow `{wf.name}` has no tasks; Conductor rejects an empty task list",
+                wf.span,
+                hint="call at least one task in the workflow function",
+            )
+        seen: dict[str, str] = {}
+        for task in wf.walk():
+            yield from _name(task.name, "task", task.span)
+            ref = task.ref
+            if ref in seen:
+                # TaskReferenceNameUniqueConstraint walks collectTasks(): branches and loops too.
+                yield DuplicateReferenceName(
+                    f"taskReferenceName `{ref}` is used twice in workflow `{wf.name}` "
+                    f"(also by `{seen[ref]}`)",
+                    task.span,
+                    hint="give each call its own ref: task.options(ref=...)",
+                )
+            else:
+                seen[ref] = task.name
+            yield from _ref_name(ref, task.span)
+    for td in ctx.program.task_defs.values():
+        yield from _name(td.name, "task", td.span)
+
+
+def _name(name: str, kind: str, where: Span | None) -> Iterator[Diagnostic]:
+    if not name or not name.strip():
+        yield BadName(f"{kind} name is empty; Conductor requires one", where)
+    elif any(ch in name for ch in _FORBIDDEN_IN_NAMES) or name.startswith("."):
+        yield BadName(
+            f"{kind} name `{name}` contains a path separator or starts with `.`",
+            where,
+            hint="use letters, digits, `_` and `-`",
+        )
+
+
+def _ref_name(ref: str, where: Span | None) -> Iterator[Diagnostic]:
+    if not ref:
+        yield BadReferenceName("taskReferenceName is empty; Conductor requires one", where)
+    elif "." in ref:
+        # ${ref.output...} is split on "." (ConstraintParamUtil, JSONPath): the ref cannot be read.
+        yield BadReferenceName(
+            f"taskReferenceName `{ref}` contains `.`, so `${{{ref}.output}}` cannot address it",
+            where,
+            hint="use letters, digits and single `_`",
+        )
+    elif "__" in ref:
+        # TaskUtils.removeIterationFromTaskRefName splits on "__" (loop iterations).
+        yield BadReferenceName(
+            f"taskReferenceName `{ref}` contains `__`, which Conductor reads as a loop "
+            "iteration suffix",
+            where,
+            hint="use single `_` between words",
+        )

@@ -1,0 +1,1 @@
+"""Conductor's schema (pydantic models) and the server versions flowdsl targets."""

@@ -1,0 +1,216 @@
+"""Findings: one class per kind of mistake, its stable code on the class.
+
+A finding is data; formatting lives in :mod:`flowdsl.report`. Codes are ``FD`` and three
+digits, the hundreds digit naming the family:
+
+* FD0xx  tracing: Python that cannot become a Conductor workflow
+* FD1xx  references
+* FD2xx  ordering and scope
+* FD3xx  structure
+* FD4xx  task definitions
+* FD5xx  names and expressions
+* FD6xx  configuration and target version
+
+A code is never reused for another meaning.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from typing import ClassVar
+
+from flowdsl.ir.nodes import Span
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """Base class of every finding."""
+
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+
+    code: ClassVar[str] = "FD000"
+    severity: ClassVar[Severity] = Severity.ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        span = self.span or Span("")
+        return (span.file, span.line or 0, span.column or 0, self.code)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A ``did you mean `x`?`` hint when a candidate is close to ``name``."""
+    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean `{match[0]}`?" if match else None
+
+
+# --- FD0xx tracing -----------------------------------------------------------------------
+
+
+class RuntimeValueUsedAsPython(Diagnostic):
+    """A value only known when the workflow runs was used where Python needs a real value."""
+
+    code = "FD001"
+
+
+class BadTaskArguments(Diagnostic):
+    """A task was called with keyword arguments its signature does not take, or without
+    arguments it requires."""
+
+    code = "FD002"
+
+
+class UnsupportedValue(Diagnostic):
+    """A value that cannot be written as Conductor JSON (a set, an object, a function...)."""
+
+    code = "FD003"
+
+
+class WorkflowFailedToTrace(Diagnostic):
+    """The workflow function raised an exception while it was traced."""
+
+    code = "FD004"
+
+
+class TaskCalledOutsideTask(Diagnostic):
+    """A handle or workflow input was used after the trace that created it ended."""
+
+    code = "FD005"
+
+
+class BadWorkflowSignature(Diagnostic):
+    """The workflow function's parameters cannot become workflow inputs."""
+
+    code = "FD006"
+
+
+class BadWorkflowOutput(Diagnostic):
+    """The workflow function returned something that cannot become outputParameters."""
+
+    code = "FD007"
+
+
+# --- FD3xx structure ---------------------------------------------------------------------
+
+
+class DuplicateReferenceName(Diagnostic):
+    """Two tasks of one workflow share a taskReferenceName."""
+
+    code = "FD301"
+
+
+class ConflictingTaskDefinitions(Diagnostic):
+    """Two different task definitions carry the same name."""
+
+    code = "FD302"
+
+
+class DuplicateWorkflow(Diagnostic):
+    """Two different workflows carry the same name and version."""
+
+    code = "FD303"
+
+
+class EmptyWorkflow(Diagnostic):
+    """A workflow has no tasks; Conductor rejects it ("WorkflowTask list cannot be empty")."""
+
+    code = "FD304"
+
+
+# --- FD4xx task definitions --------------------------------------------------------------
+
+
+class ResponseTimeoutExceedsTimeout(Diagnostic):
+    """responseTimeoutSeconds > timeoutSeconds (with timeoutSeconds > 0); Conductor rejects it."""
+
+    code = "FD401"
+
+
+class TimeoutExceedsTotalTimeout(Diagnostic):
+    """timeoutSeconds > totalTimeoutSeconds (both > 0); Conductor rejects it."""
+
+    code = "FD402"
+
+
+class TaskDefValueOutOfRange(Diagnostic):
+    """A TaskDef field is outside the range Conductor accepts (retryCount >= 0, ...)."""
+
+    code = "FD403"
+
+
+class TaskDefBadValue(Diagnostic):
+    """A TaskDef field has a value of the wrong type or outside its enum."""
+
+    code = "FD404"
+
+
+# --- FD5xx names and expressions ---------------------------------------------------------
+
+
+class BadReferenceName(Diagnostic):
+    """A taskReferenceName Conductor rejects or mishandles (empty, ``.``, ``__``)."""
+
+    code = "FD501"
+
+
+class BadName(Diagnostic):
+    """A task or workflow name Conductor rejects or mishandles."""
+
+    code = "FD502"
+
+
+class DollarBeforeReference(Diagnostic):
+    """Literal text ending in ``$`` right before a runtime value: Conductor would read
+    ``$${`` as an escaped, literal ``${`` and never resolve the reference."""
+
+    code = "FD503"
+
+
+# --- FD6xx configuration and target ------------------------------------------------------
+
+
+class MissingOwnerEmail(Diagnostic):
+    """No ownerEmail is known for a definition; Conductor requires one by default."""
+
+    code = "FD601"
+
+
+class FieldNotInTarget(Diagnostic):
+    """A field the target Conductor version does not know; it would be silently dropped."""
+
+    code = "FD602"
+
+
+class TaskTypeNotInTarget(Diagnostic):
+    """A task type the target Conductor version does not know."""
+
+    code = "FD603"
+
+
+class FieldValueInvalid(Diagnostic):
+    """A WorkflowDef or WorkflowTask field Conductor would reject (schemaVersion, enums...)."""
+
+    code = "FD604"
+
+
+def all_codes() -> dict[str, type[Diagnostic]]:
+    """Every concrete finding class, by code."""
+    out: dict[str, type[Diagnostic]] = {}
+    pending: list[type[Diagnostic]] = list(Diagnostic.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        out[cls.code] = cls
+    return dict(sorted(out.items()))

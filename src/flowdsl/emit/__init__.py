@@ -1,0 +1,1 @@
+"""Back ends that write Conductor's formats."""

@@ -1,0 +1,221 @@
+"""The intermediate representation: what a workflow *is*, whatever it was written in.
+
+Both front ends build these objects: the Python tracer (``flowdsl.authoring``) and, for
+``flowdsl check``, the Conductor JSON reader. Checks, emit and render read nothing else.
+
+Values
+    An input or output parameter value is a ``Value``: JSON scalars, lists and dicts whose
+    leaves may also be a :class:`Ref` (one ``${...}`` expression standing for a whole value,
+    whose type Conductor preserves) or a :class:`Template` (literal text with references in
+    it, which Conductor always resolves to a string).
+
+Tasks
+    A :class:`Task` is one ``WorkflowTask``. Constructs that hold other tasks (FORK_JOIN,
+    SWITCH, DO_WHILE, ...) keep them in ``blocks``: named lists of tasks, the same shape
+    Conductor's ``children()`` walks.
+
+The IR imports nothing from the authoring API, from Conductor's models or from any output
+format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where something was written: a file and 1-based line and column (None when unknown).
+
+    For JSON sources ``pointer`` is the RFC 6901 pointer of the value inside the file.
+    """
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+    pointer: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+PathItem: TypeAlias = str | int
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """One Conductor expression: ``${<source>.<root>.<path...>}``.
+
+    ``source`` is ``"workflow"`` or a taskReferenceName; ``root`` the first field under it
+    (``input``, ``output``, ``variables``, ...); ``path`` the keys and indexes below that.
+    ``tail`` keeps any JSONPath remainder that is not a plain key or index (``[*].id``,
+    filters), as read from JSON.
+    """
+
+    source: str
+    root: str | None
+    path: tuple[PathItem, ...] = ()
+    tail: str = ""
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def jsonpath(self) -> str:
+        out = self.source
+        if self.root is not None:
+            out += "." + self.root
+        for item in self.path:
+            if isinstance(item, int):
+                out += f"[{item}]"
+            elif _is_plain_key(item):
+                out += "." + item
+            else:
+                escaped = item.replace("\\", "\\\\").replace("'", "\\'")
+                out += f"['{escaped}']"
+        return out + self.tail
+
+    @property
+    def expression(self) -> str:
+        return "${" + self.jsonpath + "}"
+
+    def child(self, item: PathItem, span: Span | None = None) -> Ref:
+        if self.root is None:
+            if not isinstance(item, str):
+                raise TypeError("the first key under a reference source must be a name")
+            return Ref(self.source, item, (), self.tail, span)
+        return Ref(self.source, self.root, (*self.path, item), self.tail, span)
+
+
+def _is_plain_key(key: str) -> bool:
+    # Conductor resolves ${...} with Jayway JsonPath: dotted keys must be identifier-like;
+    # anything else needs the bracket form (ParametersUtils, conductor-contract.md §3.2).
+    return bool(key) and (key[0].isalpha() or key[0] == "_") and all(
+        ch.isalnum() or ch in "_-" for ch in key
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """Literal text with references in it; Conductor resolves it to a string."""
+
+    parts: tuple[str | Ref, ...]
+
+    @property
+    def refs(self) -> tuple[Ref, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Ref))
+
+
+Value: TypeAlias = Any  # None | bool | int | float | str | Ref | Template | list[Value] | dict[str, Value]
+
+
+def iter_refs(value: Value) -> Iterator[tuple[tuple[PathItem, ...], Ref]]:
+    """Every reference inside a value, with the key path that leads to it."""
+    stack: list[tuple[tuple[PathItem, ...], Value]] = [((), value)]
+    while stack:
+        path, current = stack.pop()
+        if isinstance(current, Ref):
+            yield path, current
+        elif isinstance(current, Template):
+            for ref in current.refs:
+                yield path, ref
+        elif isinstance(current, Mapping):
+            for key in reversed(list(current)):
+                stack.append(((*path, key), current[key]))
+        elif isinstance(current, list | tuple):
+            for index in range(len(current) - 1, -1, -1):
+                stack.append(((*path, index), current[index]))
+
+
+@dataclass(slots=True)
+class Task:
+    """One WorkflowTask.
+
+    ``fields`` holds the WorkflowTask's other Conductor fields by their JSON names
+    (``optional``, ``startDelay``, ``evaluatorType``, ``subWorkflowParam``, ...), with
+    values that may contain references. ``blocks`` holds nested task lists by label:
+    ``forkTasks/0``..., ``decisionCases/<case>``, ``defaultCase``, ``loopOver`` (the
+    JSON pointer of the list below the task).
+    """
+
+    name: str
+    ref: str
+    type: str
+    inputs: dict[str, Value] = field(default_factory=dict)
+    fields: dict[str, Value] = field(default_factory=dict)
+    blocks: dict[str, list[Task]] = field(default_factory=dict)
+    description: str | None = None
+    span: Span | None = None
+    # Filled by the tracer from the task's Python signature; None = unknown (JSON sources).
+    input_spans: dict[str, Span] = field(default_factory=dict)
+
+    def walk(self) -> Iterator[Task]:
+        """This task and every task nested in it, depth first, in definition order."""
+        yield self
+        for block in self.blocks.values():
+            for task in block:
+                yield from task.walk()
+
+
+@dataclass(slots=True)
+class TaskDef:
+    """A Conductor TaskDef for a task name.
+
+    ``fields`` are the TaskDef's JSON fields as written (camelCase), before defaults.
+    ``output_keys``/``output_types`` describe what the task declares it produces
+    (None = unknown, so nothing can be checked); ``input_types`` what each input expects.
+    """
+
+    name: str
+    fields: dict[str, Any]
+    span: Span | None = None
+    field_spans: dict[str, Span] = field(default_factory=dict)
+    input_keys: tuple[str, ...] | None = None
+    required_inputs: tuple[str, ...] = ()
+    output_keys: tuple[str, ...] | None = None
+    input_types: dict[str, Any] = field(default_factory=dict)
+    output_types: dict[str, Any] = field(default_factory=dict)
+    origin: Any = field(default=None, compare=False)  # the object it came from (identity)
+
+
+@dataclass(slots=True)
+class Workflow:
+    """A WorkflowDef.
+
+    ``fields`` holds the WorkflowDef's optional fields as set by the author (JSON names),
+    ``inputs`` the declared workflow input names (None = not declared), ``outputs`` the
+    outputParameters.
+    """
+
+    name: str
+    version: int
+    tasks: list[Task]
+    inputs: tuple[str, ...] | None = None
+    input_types: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Value] = field(default_factory=dict)
+    fields: dict[str, Value] = field(default_factory=dict)
+    description: str | None = None
+    span: Span | None = None
+    output_spans: dict[str, Span] = field(default_factory=dict)
+    field_spans: dict[str, Span] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}.v{self.version}"
+
+    def walk(self) -> Iterator[Task]:
+        for task in self.tasks:
+            yield from task.walk()
+
+
+@dataclass(slots=True)
+class Program:
+    """Everything one compile or check run sees: workflows and task definitions."""
+
+    workflows: list[Workflow] = field(default_factory=list)
+    task_defs: dict[str, TaskDef] = field(default_factory=dict)

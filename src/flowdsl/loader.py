@@ -1,0 +1,120 @@
+"""Finding workflows: import the user's modules and collect their ``@workflow`` functions.
+
+A target is a ``.py`` file, a directory (every ``.py`` file below it), or a dotted module
+path, optionally ``module:function``. Files inside a package (a directory with
+``__init__.py``) are imported under their package name, so relative imports work.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+from collections.abc import Iterable
+from pathlib import Path
+from types import ModuleType
+
+from flowdsl.authoring._location import display_path, traceback_span
+from flowdsl.authoring._workflow import WorkflowFunction
+from flowdsl.errors import LoadError
+
+_SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", "build", "dist"}
+
+
+def _module_name_for(path: Path) -> tuple[str, Path]:
+    """The dotted name of a file and the directory to put on sys.path to import it."""
+    path = path.resolve()
+    parts = [path.stem] if path.name != "__init__.py" else []
+    directory = path.parent
+    while (directory / "__init__.py").is_file():
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    return ".".join(parts), directory
+
+
+def _forget_stale(name: str, file: Path) -> None:
+    """Drop a same-named module imported earlier from another file (e.g. another target)."""
+    top = name.split(".")[0]
+    loaded = sys.modules.get(name)
+    loaded_file = getattr(loaded, "__file__", None) if loaded is not None else None
+    if loaded is not None and (loaded_file is None or Path(loaded_file).resolve() != file):
+        for key in [k for k in sys.modules if k == top or k.startswith(top + ".")]:
+            del sys.modules[key]
+
+
+def _import(name: str, root: Path | None, shown: str) -> ModuleType:
+    if root is not None:
+        if str(root) in sys.path:
+            sys.path.remove(str(root))
+        sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    try:
+        return importlib.import_module(name)
+    except SyntaxError as exc:
+        raise LoadError(
+            f"{display_path(exc.filename or shown)}:{exc.lineno}:{exc.offset or 1}: "
+            f"cannot import {shown}: SyntaxError: {exc.msg}"
+        ) from None
+    except ModuleNotFoundError as exc:
+        if exc.name and (exc.name == name or name.startswith(exc.name + ".")):
+            raise LoadError(f"cannot import {shown}: no module named {exc.name!r}") from None
+        raise LoadError(_import_failure(exc, shown)) from None
+    except Exception as exc:
+        raise LoadError(_import_failure(exc, shown)) from None
+
+
+def _import_failure(exc: BaseException, shown: str) -> str:
+    span = traceback_span(exc)
+    where = f"{span}: " if span else ""
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return f"{where}cannot import {shown}: {detail}"
+
+
+def _files(directory: Path) -> Iterable[Path]:
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(".py") and not name.startswith("test_"):
+                yield Path(root) / name
+
+
+def load_modules(target: str) -> tuple[list[ModuleType], str | None]:
+    """The modules a target names, and the function it singles out (``module:function``)."""
+    path = Path(target)
+    if path.suffix == ".py" or path.exists() or os.sep in target:
+        if not path.exists():
+            raise LoadError(f"{target}: no such file or directory")
+        files = [path] if path.is_file() else list(_files(path))
+        modules = []
+        for file in files:
+            name, root = _module_name_for(file)
+            _forget_stale(name, file.resolve())
+            modules.append(_import(name, root, display_path(str(file))))
+        return modules, None
+    module_name, _, attr = target.partition(":")
+    if not module_name or not all(p.isidentifier() for p in module_name.split(".")):
+        raise LoadError(f"{target}: not a file, a directory, or a dotted module path")
+    cwd = str(Path.cwd())
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    return [_import(module_name, None, module_name)], attr or None
+
+
+def discover(targets: Iterable[str]) -> list[WorkflowFunction[..., object]]:
+    """Every distinct ``@workflow`` the targets define, in a stable order."""
+    found: dict[int, WorkflowFunction[..., object]] = {}
+    for target in targets:
+        modules, attr = load_modules(target)
+        for module in modules:
+            if attr is not None:
+                obj = getattr(module, attr, None)
+                if not isinstance(obj, WorkflowFunction):
+                    raise LoadError(f"{target}: {module.__name__} has no @workflow named {attr!r}")
+                found.setdefault(id(obj), obj)
+                continue
+            for value in vars(module).values():
+                if isinstance(value, WorkflowFunction):
+                    found.setdefault(id(value), value)
+    return sorted(found.values(), key=lambda wf: (wf.name, wf.version, str(wf.span)))
