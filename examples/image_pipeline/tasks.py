@@ -55,7 +55,7 @@ def image_convert_resize(
     source = fileLocation
     if urllib.parse.urlparse(fileLocation).scheme in ("http", "https"):
         source = str(workdir / "input")
-        urllib.request.urlretrieve(fileLocation, source)  # noqa: S310 - the task's input is a URL
+        urllib.request.urlretrieve(fileLocation, source)
     target = workdir / f"resized.{outputFormat}"
     subprocess.run(
         [magick, source, "-resize", f"{outputWidth}x{outputHeight}", str(target)],
@@ -80,7 +80,7 @@ def image_convert_resize(
     owner_email=OWNER,
 )
 def upload_to_s3(fileLocation: str) -> Uploaded:
-    import boto3  # type: ignore[import-not-found]  # the worker's own dependency
+    import boto3  # type: ignore[import-not-found]  # noqa: PLC0415  (the worker's own dependency)
 
     bucket = os.environ["IMAGE_PIPELINE_BUCKET"]
     key = Path(fileLocation).name

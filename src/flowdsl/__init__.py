@@ -1,13 +1,13 @@
 """flowdsl: Netflix/OSS Conductor workflows as typed Python functions.
 
-    from flowdsl import task, workflow
+from flowdsl import task, workflow
 
-    @task(retry_count=3, timeout_seconds=30)
-    def resize(fileLocation: str, width: int) -> Resized: ...
+@task(retry_count=3, timeout_seconds=30)
+def resize(fileLocation: str, width: int) -> Resized: ...
 
-    @workflow(name="resize_one", version=1)
-    def resize_one(fileLocation: str, width: int) -> dict[str, object]:
-        return {"fileLocation": resize(fileLocation=fileLocation, width=width).fileLocation}
+@workflow(name="resize_one", version=1)
+def resize_one(fileLocation: str, width: int) -> dict[str, object]:
+    return {"fileLocation": resize(fileLocation=fileLocation, width=width).fileLocation}
 """
 
 from flowdsl.authoring import Inputs as Inputs

@@ -98,9 +98,11 @@ def compile_command(
     if check:
         changes = diff(destination, result.files)
         if changes.any:
-            for label, names in (("would be written", changes.added),
-                                 ("would change", changes.changed),
-                                 ("would be removed", changes.removed)):
+            for label, names in (
+                ("would be written", changes.added),
+                ("would change", changes.changed),
+                ("would be removed", changes.removed),
+            ):
                 for name in names:
                     click.echo(f"{destination / name}: {label}")
             click.echo(

@@ -60,9 +60,7 @@ def build_program(
     return program, diagnostics
 
 
-def _add_task_def(
-    program: Program, name: str, td: TaskDef, diagnostics: list[Diagnostic]
-) -> None:
+def _add_task_def(program: Program, name: str, td: TaskDef, diagnostics: list[Diagnostic]) -> None:
     known = program.task_defs.get(name)
     if known is None:
         program.task_defs[name] = td

@@ -68,7 +68,7 @@ def load_config(start: Path | None = None) -> Config:
         expected: type | tuple[type, ...] = {"ignore": list, "strict": bool}.get(key, str)
         if not isinstance(value, expected):
             raise UsageError(f"[tool.flowdsl] {key} in {path} has the wrong type")
-        values[key] = tuple(value) if key == "ignore" else value
+        values[key] = tuple(value) if isinstance(value, list) else value
     config = Config(**values, source=path)
     config.validate()
     return config

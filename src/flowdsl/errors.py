@@ -1,10 +1,10 @@
 """Exceptions: they mean "cannot continue". Mistakes in a workflow are findings instead.
 
-    FlowdslError
-     ├── UsageError        bad command-line use or configuration (exit 2)
-     ├── LoadError         input that cannot be read at all: missing path, a module that
-     │                     fails to import, malformed JSON (exit 2)
-     └── TraceError        raised inside a trace to stop it; carries the finding
+FlowdslError
+ ├── UsageError        bad command-line use or configuration (exit 2)
+ ├── LoadError         input that cannot be read at all: missing path, a module that
+ │                     fails to import, malformed JSON (exit 2)
+ └── TraceError        raised inside a trace to stop it; carries the finding
 """
 
 from __future__ import annotations

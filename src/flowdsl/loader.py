@@ -36,7 +36,7 @@ def _module_name_for(path: Path) -> tuple[str, Path]:
 
 def _forget_stale(name: str, file: Path) -> None:
     """Drop a same-named module imported earlier from another file (e.g. another target)."""
-    top = name.split(".")[0]
+    top = name.split(".", maxsplit=1)[0]
     loaded = sys.modules.get(name)
     loaded_file = getattr(loaded, "__file__", None) if loaded is not None else None
     if loaded is not None and (loaded_file is None or Path(loaded_file).resolve() != file):

@@ -16,11 +16,15 @@ def fill_owner_email(program: Program, owner_email: str | None) -> Program:
         if wf.fields.get("ownerEmail"):
             workflows.append(wf)
         else:
-            workflows.append(dataclasses.replace(wf, fields={**wf.fields, "ownerEmail": owner_email}))
+            workflows.append(
+                dataclasses.replace(wf, fields={**wf.fields, "ownerEmail": owner_email})
+            )
     task_defs: dict[str, TaskDef] = {}
     for name, td in program.task_defs.items():
         if td.fields.get("ownerEmail"):
             task_defs[name] = td
         else:
-            task_defs[name] = dataclasses.replace(td, fields={**td.fields, "ownerEmail": owner_email})
+            task_defs[name] = dataclasses.replace(
+                td, fields={**td.fields, "ownerEmail": owner_email}
+            )
     return Program(workflows, task_defs)

@@ -8,4 +8,12 @@ from flowdsl.authoring._workflow import TraceResult as TraceResult
 from flowdsl.authoring._workflow import WorkflowFunction as WorkflowFunction
 from flowdsl.authoring._workflow import workflow as workflow
 
-__all__ = ["Handle", "Inputs", "TaskFunction", "TraceResult", "WorkflowFunction", "task", "workflow"]
+__all__ = [
+    "Handle",
+    "Inputs",
+    "TaskFunction",
+    "TraceResult",
+    "WorkflowFunction",
+    "task",
+    "workflow",
+]

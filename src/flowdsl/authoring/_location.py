@@ -77,7 +77,8 @@ def traceback_span(exc: BaseException) -> Span | None:
             index = tb.tb_lasti // 2
             if 0 <= index < len(positions) and positions[index][2] is not None:
                 found = Span(
-                    found.file, tb.tb_lineno,
+                    found.file,
+                    tb.tb_lineno,
                     _char_column(filename, tb.tb_lineno, positions[index][2] or 0),
                 )
         tb = tb.tb_next

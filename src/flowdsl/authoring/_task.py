@@ -37,7 +37,9 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
         return dict(getattr(fn, "__annotations__", {}))
 
 
-def _outputs(return_type: Any) -> tuple[tuple[str, ...] | None, dict[str, Any], tuple[PathItem, ...]]:
+def _outputs(
+    return_type: Any,
+) -> tuple[tuple[str, ...] | None, dict[str, Any], tuple[PathItem, ...]]:
     """Declared output keys, their types, and the path a call's handle points at.
 
     A model-like return declares its fields. A scalar or list return is the single key
@@ -165,7 +167,8 @@ class TaskFunction(Generic[P, R]):
                 },
                 input_keys=tuple(self.input_types),
                 required_inputs=tuple(
-                    n for n, p in self.signature.parameters.items()
+                    n
+                    for n, p in self.signature.parameters.items()
                     if p.default is inspect.Parameter.empty and n in self.input_types
                 ),
                 output_keys=self.output_keys,

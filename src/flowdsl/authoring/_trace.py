@@ -117,9 +117,9 @@ class Trace:
         named = [n for n, p in params.items() if p.kind is not inspect.Parameter.VAR_KEYWORD]
         ok_kwargs: dict[str, Any] = {}
         for key, obj in kwargs.items():
-            if key in params and params[key].kind is not inspect.Parameter.POSITIONAL_ONLY:
-                ok_kwargs[key] = obj
-            elif takes_any:
+            if (
+                key in params and params[key].kind is not inspect.Parameter.POSITIONAL_ONLY
+            ) or takes_any:
                 ok_kwargs[key] = obj
             else:
                 self.diagnostics.append(
@@ -127,12 +127,19 @@ class Trace:
                         f"`{fn.name}` takes no input `{key}`",
                         arg_spans.get(key, span),
                         hint=did_you_mean(key, named)
-                        or ("it takes " + ", ".join(f"`{n}`" for n in named) if named
-                            else "it takes no inputs"),
+                        or (
+                            "it takes " + ", ".join(f"`{n}`" for n in named)
+                            if named
+                            else "it takes no inputs"
+                        ),
                     )
                 )
-        positional = [n for n, p in params.items() if p.kind in (
-            inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        positional = [
+            n
+            for n, p in params.items()
+            if p.kind
+            in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        ]
         if len(args) > len(positional):
             self.diagnostics.append(
                 BadTaskArguments(
@@ -149,10 +156,15 @@ class Trace:
             self.diagnostics.append(BadTaskArguments(f"`{fn.name}`: {exc}", span))
             return {}
         missing = [
-            n for n, p in params.items()
+            n
+            for n, p in params.items()
             if p.default is inspect.Parameter.empty
-            and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                           inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_ONLY)
+            and p.kind
+            in (
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                inspect.Parameter.KEYWORD_ONLY,
+                inspect.Parameter.POSITIONAL_ONLY,
+            )
             and n not in bound.arguments
         ]
         if missing:

@@ -85,6 +85,9 @@ class Handle:
     """A value known only at run time: a reference to a task output or a workflow input."""
 
     __slots__ = ("_fd_ref", "_fd_tokens", "_fd_type")
+    _fd_ref: Ref
+    _fd_tokens: TokenTable
+    _fd_type: Any
 
     def __init__(self, ref: Ref, annotation: Any, tokens: TokenTable) -> None:
         object.__setattr__(self, "_fd_ref", ref)
@@ -116,7 +119,9 @@ class Handle:
 
     def _fd_child(self, item: str | int) -> Handle:
         ref: Ref = self._fd_ref
-        return Handle(ref.child(item, call_site()), member_type(self._fd_type, item), self._fd_tokens)
+        return Handle(
+            ref.child(item, call_site()), member_type(self._fd_type, item), self._fd_tokens
+        )
 
     # -- turning into text --------------------------------------------------------------
 
@@ -286,17 +291,26 @@ def to_value(obj: object, tokens: TokenTable, span: Span | None) -> Value:
         out: dict[str, Value] = {}
         for key, item in obj.items():
             if isinstance(key, Handle) or (isinstance(key, str) and TOKEN_OPEN in key):
-                _unsupported("a runtime value cannot be a key: Conductor never resolves keys",
-                             span, "use a literal key")
+                _unsupported(
+                    "a runtime value cannot be a key: Conductor never resolves keys",
+                    span,
+                    "use a literal key",
+                )
             if not isinstance(key, str):
-                _unsupported(f"key {key!r} is a {type(key).__name__}; JSON keys are strings",
-                             span, f"use the string {str(key)!r}")
+                _unsupported(
+                    f"key {key!r} is a {type(key).__name__}; JSON keys are strings",
+                    span,
+                    f"use the string {str(key)!r}",
+                )
             out[key] = to_value(item, tokens, span)
         return out
     if isinstance(obj, list | tuple):
         return [to_value(item, tokens, span) for item in obj]
-    _unsupported(f"a {type(obj).__name__} has no Conductor JSON form", span,
-                 "use JSON values: str, int, float, bool, None, lists and dicts")
+    _unsupported(
+        f"a {type(obj).__name__} has no Conductor JSON form",
+        span,
+        "use JSON values: str, int, float, bool, None, lists and dicts",
+    )
 
 
 def _unsupported(message: str, span: Span | None, hint: str | None = None) -> NoReturn:

@@ -7,7 +7,7 @@ import dataclasses
 import functools
 import inspect
 import os
-import typing
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from flowdsl.authoring._location import call_site, display_path, keyword_spans, traceback_span
 from flowdsl.authoring._task import _hints
 from flowdsl.authoring._trace import Trace, current_trace, tracing
-from flowdsl.authoring._values import Handle, declared_fields, ref_of, type_of
+from flowdsl.authoring._values import Handle, _refuse, declared_fields, ref_of, type_of
 from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
 from flowdsl.conductor.models import snake_fields
 from flowdsl.diagnostics import (
@@ -32,8 +32,15 @@ from flowdsl.ir.nodes import Ref, Span, TaskDef, Value, Workflow
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_DERIVED = {"name", "description", "version", "tasks", "input_parameters", "output_parameters",
-            "schema_version"}
+_DERIVED = {
+    "name",
+    "description",
+    "version",
+    "tasks",
+    "input_parameters",
+    "output_parameters",
+    "schema_version",
+}
 OPTION_FIELDS: dict[str, str] = {
     k: v for k, v in snake_fields(_ModelWorkflowDef).items() if k not in _DERIVED
 }
@@ -78,8 +85,6 @@ class WorkflowFunction(Generic[P, R]):
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if current_trace() is not None:
-            from flowdsl.authoring._values import _refuse
-
             _refuse(
                 f"Calling workflow `{self.name}` inside another workflow",
                 "run it as a child workflow with `flowdsl.sub_workflow` (Conductor "
@@ -95,7 +100,7 @@ class WorkflowFunction(Generic[P, R]):
         output_spans: dict[str, Span] = {}
         with tracing(trace):
             try:
-                result = self.fn(*args)
+                result = self.fn(*args)  # type: ignore[call-arg, arg-type]
             except TraceError as exc:
                 diagnostics.append(exc.diagnostic)
             except Exception as exc:
@@ -108,12 +113,13 @@ class WorkflowFunction(Generic[P, R]):
                 )
             else:
                 outputs, output_spans = self._outputs(trace, result)
-        for key, value in self.options.items():
+        for key, option in self.options.items():
             json_key = OPTION_FIELDS[key]
-            if json_key == "inputTemplate" and isinstance(value, Mapping):
+            if json_key == "inputTemplate" and isinstance(option, Mapping):
                 # Explicit entries win over parameter defaults.
-                value = {**fields.get("inputTemplate", {}), **value}
-            fields[json_key] = value
+                fields[json_key] = {**fields.get("inputTemplate", {}), **option}
+            else:
+                fields[json_key] = option
         workflow = Workflow(
             name=self.name,
             version=self.version,
@@ -140,8 +146,11 @@ class WorkflowFunction(Generic[P, R]):
         sig = inspect.signature(self.fn)
         hints = _hints(self.fn)
         params = list(sig.parameters.values())
-        bad = [p.name for p in params if p.kind in (inspect.Parameter.VAR_POSITIONAL,
-                                                     inspect.Parameter.VAR_KEYWORD)]
+        bad = [
+            p.name
+            for p in params
+            if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        ]
         if bad or inspect.iscoroutinefunction(self.fn):
             trace.diagnostics.append(
                 BadWorkflowSignature(
@@ -249,8 +258,6 @@ def _return_span(fn: Callable[..., Any]) -> Span | None:
         return None
     if filename is None:
         return None
-    import textwrap
-
     source = textwrap.dedent("".join(lines))
     indent = len(lines[0]) - len(lines[0].lstrip())
     try:
@@ -262,7 +269,9 @@ def _return_span(fn: Callable[..., Any]) -> Span | None:
         return None
     last = max(returns, key=lambda n: (n.lineno, n.col_offset))
     return Span(
-        display_path(os.path.abspath(filename)), first + last.lineno - 1, last.col_offset + indent + 1
+        display_path(os.path.abspath(filename)),
+        first + last.lineno - 1,
+        last.col_offset + indent + 1,
     )
 
 

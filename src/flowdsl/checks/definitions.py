@@ -51,7 +51,10 @@ _WorkflowTaskHeader: type[BaseModel] = create_model(
 )
 
 _RANGE_ERRORS = {
-    "greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<",
+    "greater_than_equal": ">=",
+    "greater_than": ">",
+    "less_than_equal": "<=",
+    "less_than": "<",
 }
 _OWNER_HINT = (
     "set owner_email in [tool.flowdsl] of pyproject.toml, pass --owner-email, "
@@ -79,7 +82,9 @@ def _errors(
         out = []
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else None
-            out.append((field, err["type"], err["msg"], err.get("input"), dict(err.get("ctx") or {})))
+            out.append(
+                (field, err["type"], err["msg"], err.get("input"), dict(err.get("ctx") or {}))
+            )
         return out
     return []
 
@@ -96,19 +101,18 @@ def task_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
 def _task_def(td: TaskDef, ctx: CheckContext) -> Iterator[Diagnostic]:
     python = _python_names(_ModelTaskDef) if td.origin is not None else None
     known = ctx.target.task_def_fields
-    for field in td.fields:
-        if field not in known:
-            in_model = field in python_aliases(_ModelTaskDef)
+    for name in td.fields:
+        if name not in known:
+            in_model = name in python_aliases(_ModelTaskDef)
             yield FieldNotInTarget(
-                f"task definition `{td.name}`: {_label(field, python)} is not a TaskDef field "
+                f"task definition `{td.name}`: {_label(name, python)} is not a TaskDef field "
                 f"of Conductor {ctx.target}; the server would silently drop it",
-                _span(field, td.field_spans, td.span),
-                hint=("it needs a newer target" if in_model
-                      else did_you_mean(field, known)),
+                _span(name, td.field_spans, td.span),
+                hint=("it needs a newer target" if in_model else did_you_mean(name, known)),
             )
     data = {k: v for k, v in td.fields.items() if k in known}
-    for field, kind, msg, value, info in _errors(_ModelTaskDef, data):
-        where = _span(field, td.field_spans, td.span)
+    for field_name, kind, msg, value, info in _errors(_ModelTaskDef, data):
+        where = _span(field_name, td.field_spans, td.span)
         if kind == "FD401":
             yield ResponseTimeoutExceedsTimeout(
                 f"task definition `{td.name}`: {msg}",
@@ -121,17 +125,17 @@ def _task_def(td: TaskDef, ctx: CheckContext) -> Iterator[Diagnostic]:
                 td.field_spans.get("timeoutSeconds", where),
                 hint="make timeoutSeconds at most totalTimeoutSeconds",
             )
-        elif kind in _RANGE_ERRORS and field is not None:
+        elif kind in _RANGE_ERRORS and field_name is not None:
             bound = next(iter(info.values()), None)
             yield TaskDefValueOutOfRange(
-                f"task definition `{td.name}`: {_label(field, python)} is {value!r}, but "
+                f"task definition `{td.name}`: {_label(field_name, python)} is {value!r}, but "
                 f"Conductor requires {_RANGE_ERRORS[kind]} {bound}",
                 where,
             )
-        elif kind == "too_short" and field == "name":
+        elif kind == "too_short" and field_name == "name":
             yield TaskDefBadValue("task definition name is empty; Conductor requires one", where)
         else:
-            label = _label(field, python) if field else "the definition"
+            label = _label(field_name, python) if field_name else "the definition"
             yield TaskDefBadValue(f"task definition `{td.name}`: {label}: {msg}", where)
     total = td.fields.get("totalTimeoutSeconds")
     if ctx.target.total_timeout_non_negative and isinstance(total, int) and total < 0:
@@ -159,7 +163,10 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
     for wf in ctx.program.workflows:
         python = _python_names(_ModelWorkflowDef) if wf.span and wf.span.pointer is None else None
         header: dict[str, Any] = {
-            "name": wf.name, "version": wf.version, "schemaVersion": 2, **wf.fields,
+            "name": wf.name,
+            "version": wf.version,
+            "schemaVersion": 2,
+            **wf.fields,
         }
         for field in wf.fields:
             if field not in target.workflow_def_fields:
@@ -167,16 +174,20 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
                     f"workflow `{wf.name}`: {_label(field, python)} is not a WorkflowDef field "
                     f"of Conductor {target}; the server would silently drop it",
                     _span(field, wf.field_spans, wf.span),
-                    hint=("it needs a newer target" if field in python_aliases(_ModelWorkflowDef)
-                          else did_you_mean(field, target.workflow_def_fields)),
+                    hint=(
+                        "it needs a newer target"
+                        if field in python_aliases(_ModelWorkflowDef)
+                        else did_you_mean(field, target.workflow_def_fields)
+                    ),
                 )
         data = {k: v for k, v in header.items() if k in target.workflow_def_fields}
-        for field, _kind, msg, _value, _info in _errors(_WorkflowDefHeader, data):
-            if field == "name":
+        for field_name, _kind, msg, _value, _info in _errors(_WorkflowDefHeader, data):
+            if field_name == "name":
                 continue  # reported by the names check
+            label = _label(field_name, python) if field_name else "definition"
             yield FieldValueInvalid(
-                f"workflow `{wf.name}`: {_label(field, python) if field else 'definition'}: {msg}",
-                _span(field, wf.field_spans, wf.span),
+                f"workflow `{wf.name}`: {label}: {msg}",
+                _span(field_name, wf.field_spans, wf.span),
             )
         if not wf.fields.get("ownerEmail"):
             yield MissingOwnerEmail(
@@ -191,18 +202,20 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
                     f"{target}",
                     task.span,
                 )
-            for field in task.fields:
-                if field not in target.workflow_task_fields:
+            for name in task.fields:
+                if name not in target.workflow_task_fields:
                     yield FieldNotInTarget(
-                        f"task `{task.ref}`: `{field}` is not a WorkflowTask field of "
+                        f"task `{task.ref}`: `{name}` is not a WorkflowTask field of "
                         f"Conductor {target}; the server would silently drop it",
                         task.span,
                     )
             data = {
-                "name": task.name, "taskReferenceName": task.ref, "type": task.type,
+                "name": task.name,
+                "taskReferenceName": task.ref,
+                "type": task.type,
                 **{k: v for k, v in task.fields.items() if k in target.workflow_task_fields},
             }
-            for field, _kind, msg, _value, _info in _errors(_WorkflowTaskHeader, data):
-                if field in ("name", "taskReferenceName"):
+            for field_name, _kind, msg, _value, _info in _errors(_WorkflowTaskHeader, data):
+                if field_name in ("name", "taskReferenceName"):
                     continue  # reported by the names check
-                yield FieldValueInvalid(f"task `{task.ref}`: `{field}`: {msg}", task.span)
+                yield FieldValueInvalid(f"task `{task.ref}`: `{field_name}`: {msg}", task.span)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from flowdsl.ir.nodes import Span
 from flowdsl.diagnostics import (
     BadName,
     BadReferenceName,
@@ -13,6 +12,7 @@ from flowdsl.diagnostics import (
     DuplicateReferenceName,
     EmptyWorkflow,
 )
+from flowdsl.ir.nodes import Span
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext

@@ -16,7 +16,7 @@ version knows is :mod:`flowdsl.conductor.targets`' business.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -46,24 +46,24 @@ class _Model(BaseModel):
         return self.model_dump(by_alias=True, exclude_unset=not defaults, mode="json")
 
 
-class TaskTimeoutPolicy(str, Enum):
+class TaskTimeoutPolicy(StrEnum):
     RETRY = "RETRY"
     TIME_OUT_WF = "TIME_OUT_WF"
     ALERT_ONLY = "ALERT_ONLY"
 
 
-class RetryLogic(str, Enum):
+class RetryLogic(StrEnum):
     FIXED = "FIXED"
     EXPONENTIAL_BACKOFF = "EXPONENTIAL_BACKOFF"
     LINEAR_BACKOFF = "LINEAR_BACKOFF"
 
 
-class WorkflowTimeoutPolicy(str, Enum):
+class WorkflowTimeoutPolicy(StrEnum):
     TIME_OUT_WF = "TIME_OUT_WF"
     ALERT_ONLY = "ALERT_ONLY"
 
 
-class SchemaType(str, Enum):
+class SchemaType(StrEnum):
     JSON = "JSON"
     AVRO = "AVRO"
     PROTOBUF = "PROTOBUF"
@@ -77,7 +77,7 @@ class SchemaDef(_Model):
     external_ref: str | None = None
 
 
-class RateLimitPolicy(str, Enum):
+class RateLimitPolicy(StrEnum):
     QUEUE = "QUEUE"
     REJECT = "REJECT"
 

@@ -38,7 +38,7 @@ class WorkflowGraph:
 
     def __init__(self, workflow: Workflow) -> None:
         self.workflow = workflow
-        self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         self.graph.add_node(START, task=None)
         self.graph.add_node(END, task=None)
         self.tasks: dict[str, Task] = {}
@@ -85,10 +85,11 @@ class WorkflowGraph:
 
     def control_order(self) -> Iterator[str]:
         """Task refs in an order consistent with the control edges."""
-        control = nx.DiGraph(
-            (u, v) for u, v, kind in self.graph.edges(data="kind") if kind == CONTROL
-        )
+        control: nx.DiGraph[str] = nx.DiGraph()
         control.add_nodes_from(self.graph.nodes)
+        control.add_edges_from(
+            (u, v) for u, v, data in self.graph.edges(data=True) if data["kind"] == CONTROL
+        )
         for node in nx.topological_sort(control):
             if node not in (START, END):
                 yield node

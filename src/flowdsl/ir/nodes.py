@@ -95,8 +95,10 @@ class Ref:
 def _is_plain_key(key: str) -> bool:
     # Conductor resolves ${...} with Jayway JsonPath: dotted keys must be identifier-like;
     # anything else needs the bracket form (ParametersUtils, conductor-contract.md §3.2).
-    return bool(key) and (key[0].isalpha() or key[0] == "_") and all(
-        ch.isalnum() or ch in "_-" for ch in key
+    return (
+        bool(key)
+        and (key[0].isalpha() or key[0] == "_")
+        and all(ch.isalnum() or ch in "_-" for ch in key)
     )
 
 
@@ -111,7 +113,9 @@ class Template:
         return tuple(p for p in self.parts if isinstance(p, Ref))
 
 
-Value: TypeAlias = Any  # None | bool | int | float | str | Ref | Template | list[Value] | dict[str, Value]
+Value: TypeAlias = (
+    Any  # None | bool | int | float | str | Ref | Template | list[Value] | dict[str, Value]
+)
 
 
 def iter_refs(value: Value) -> Iterator[tuple[tuple[PathItem, ...], Ref]]:
