@@ -52,7 +52,8 @@ def build_program(
         seen[key] = wf
         result = wf.trace()
         diagnostics.extend(result.diagnostics)
-        program.workflows.append(result.workflow)
+        if result.complete:  # a partial workflow would only add noise to the checks
+            program.workflows.append(result.workflow)
         for name, defs in result.task_defs.items():
             for td in defs:
                 _add_task_def(program, name, td, diagnostics)

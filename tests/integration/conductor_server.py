@@ -27,7 +27,7 @@ REPO_ROOT = HERE.parents[1]
 FETCH_SCRIPT = REPO_ROOT / "scripts" / "fetch-conductor.sh"
 CONDUCTOR_VERSION = (HERE / "conductor_version.txt").read_text().strip()
 
-DEFAULT_JVM_ARGS: tuple[str, ...] = ("-Xms128m", "-Xmx512m", "-XX:TieredStopAtLevel=1")
+DEFAULT_JVM_ARGS: tuple[str, ...] = ("-Xmx512m",)
 
 
 class ApiResponse(NamedTuple):
@@ -147,7 +147,6 @@ class ConductorServer:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
             )
         try:
             self._wait_healthy(started)

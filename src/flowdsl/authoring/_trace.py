@@ -186,13 +186,14 @@ class Trace:
         return out
 
 
-_REF_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+|_{2,}")
+_REF_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
 
 def _ref_base(name: str) -> str:
-    # Conductor splits loop refs on "__" and JSONPath on ".": keep generated refs clear of both
-    # (TaskUtils.java, conductor-contract.md §2.2).
-    return _REF_UNSAFE.sub("_", name).strip("_") or "task"
+    # Generated refs match ^[A-Za-z][A-Za-z0-9_]*$ without "__": Conductor splits loop refs on
+    # "__" (TaskUtils.java) and expressions on "." and brackets (ParametersUtils.java).
+    base = "_".join(part for part in _REF_UNSAFE.split(name) if part) or "task"
+    return base if base[0].isalpha() else "t_" + base
 
 
 @contextmanager

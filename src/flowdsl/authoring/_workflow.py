@@ -60,6 +60,8 @@ class TraceResult:
     workflow: Workflow
     task_defs: dict[str, list[TaskDef]]
     diagnostics: list[Diagnostic]
+    # False when the function stopped with an exception: the workflow is partial.
+    complete: bool = True
 
 
 class WorkflowFunction(Generic[P, R]):
@@ -98,6 +100,7 @@ class WorkflowFunction(Generic[P, R]):
         inputs, input_types, fields, args = self._inputs(trace)
         outputs: dict[str, Value] = {}
         output_spans: dict[str, Span] = {}
+        complete = False
         with tracing(trace):
             try:
                 result = self.fn(*args)  # type: ignore[call-arg, arg-type]
@@ -112,6 +115,7 @@ class WorkflowFunction(Generic[P, R]):
                     )
                 )
             else:
+                complete = True
                 outputs, output_spans = self._outputs(trace, result)
         for key, option in self.options.items():
             json_key = OPTION_FIELDS[key]
@@ -137,7 +141,7 @@ class WorkflowFunction(Generic[P, R]):
                 if k in OPTION_FIELDS
             },
         )
-        return TraceResult(workflow, trace.task_defs, diagnostics)
+        return TraceResult(workflow, trace.task_defs, diagnostics, complete)
 
     def _inputs(
         self, trace: Trace

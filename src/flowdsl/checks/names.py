@@ -61,21 +61,33 @@ def _name(name: str, kind: str, where: Span | None) -> Iterator[Diagnostic]:
         )
 
 
+# Characters that break ${ref...} resolution (Jayway JsonPath, ParametersUtils' brace
+# matcher) or the REST path /api/tasks/{workflowId}/{taskRefName}/{status}.
+_BREAKING = set(" .()[]{}$@/\\*?\"'")
+
+
 def _ref_name(ref: str, where: Span | None) -> Iterator[Diagnostic]:
+    """Rules from Conductor's TaskUtils (loop suffix ``__N``) and ParametersUtils."""
     if not ref:
         yield BadReferenceName("taskReferenceName is empty; Conductor requires one", where)
-    elif "." in ref:
-        # ${ref.output...} is split on "." (ConstraintParamUtil, JSONPath): the ref cannot be read.
-        yield BadReferenceName(
-            f"taskReferenceName `{ref}` contains `.`, so `${{{ref}.output}}` cannot address it",
-            where,
-            hint="use letters, digits and single `_`",
-        )
+        return
+    problem: str | None = None
+    if "." in ref:
+        problem = "contains `.`, so an expression reading it splits the name as a path"
+    elif any(ch in _BREAKING for ch in ref):
+        bad = sorted({ch for ch in ref if ch in _BREAKING})
+        shown = ", ".join(f"`{ch}`" for ch in bad)
+        problem = f"contains {shown}, which breaks `${{{ref}.output...}}` expressions"
     elif "__" in ref:
-        # TaskUtils.removeIterationFromTaskRefName splits on "__" (loop iterations).
+        # TaskUtils.removeIterationFromTaskRefName: ref.split("__")[0] inside loops.
+        problem = "contains `__`, which Conductor reads as a loop iteration suffix"
+    elif ref.endswith("_"):
+        problem = "ends in `_`, so inside a loop `<ref>__<n>` splits back wrongly"
+    elif ref == "workflow":
+        problem = "is `workflow`, which shadows the workflow's own fields in expressions"
+    if problem is not None:
         yield BadReferenceName(
-            f"taskReferenceName `{ref}` contains `__`, which Conductor reads as a loop "
-            "iteration suffix",
+            f"taskReferenceName `{ref}` {problem}",
             where,
-            hint="use single `_` between words",
+            hint="use letters, digits and single `_` inside the name",
         )

@@ -99,7 +99,8 @@ class StateChangeEvent(_Model):
 
 
 class TaskDef(_Model):
-    """``TaskDef.java``. The rules are those Conductor's server enforces at registration."""
+    """``TaskDef.java``. The rules are those Conductor's server enforces at registration
+    (``@Min`` annotations and ``TaskTimeoutConstraint``); field order is 3.32.3's."""
 
     name: str = Field(min_length=1)
     description: str | None = None
@@ -107,6 +108,7 @@ class TaskDef(_Model):
     timeout_seconds: int = Field(0, ge=LONG_MIN, le=LONG_MAX)
     input_keys: list[str] = Field(default_factory=list)
     output_keys: list[str] = Field(default_factory=list)
+    runtime_metadata: list[str] = Field(default_factory=list)  # newer than 3.21
     timeout_policy: TaskTimeoutPolicy = TaskTimeoutPolicy.TIME_OUT_WF
     retry_logic: RetryLogic = RetryLogic.FIXED
     retry_delay_seconds: int = Field(60, ge=INT_MIN, le=INT_MAX)
@@ -120,16 +122,15 @@ class TaskDef(_Model):
     owner_email: str | None = None
     poll_timeout_seconds: int | None = Field(None, ge=0, le=INT_MAX)  # @Min(0)
     backoff_scale_factor: int = Field(1, ge=1, le=INT_MAX)  # @Min(1)
+    max_retry_delay_seconds: int = Field(0, ge=0, le=INT_MAX)  # newer than 3.21; @Min(0)
+    backoff_jitter_ms: int = Field(0, ge=0, le=INT_MAX)  # newer than 3.21; @Min(0)
     base_type: str | None = None
+    # @Min(0) only in the newer line: checked per target (checks/definitions.py).
     total_timeout_seconds: int = Field(0, ge=LONG_MIN, le=LONG_MAX)
+    task_status_listener_enabled: bool = True  # newer than 3.21
     input_schema: SchemaDef | None = None
     output_schema: SchemaDef | None = None
     enforce_schema: bool = False
-    # Fields added after the 3.21 line (see targets.py for which version knows which).
-    runtime_metadata: list[str] = Field(default_factory=list)
-    max_retry_delay_seconds: int = Field(0, ge=0, le=INT_MAX)
-    backoff_jitter_ms: int = Field(0, ge=0, le=INT_MAX)
-    task_status_listener_enabled: bool = True
 
     @model_validator(mode="after")
     def _timeouts(self) -> Self:
@@ -152,13 +153,26 @@ class TaskDef(_Model):
         return self
 
 
+class IdempotencyStrategy(StrEnum):
+    FAIL = "FAIL"
+    RETURN_EXISTING = "RETURN_EXISTING"
+    FAIL_ON_RUNNING = "FAIL_ON_RUNNING"
+
+
+class JoinMode(StrEnum):
+    SYNC = "SYNC"
+    ASYNC = "ASYNC"
+
+
 class SubWorkflowParams(_Model):
+    """``SubWorkflowParams.java``: no validation annotations at all."""
+
     name: str | None = None
-    version: int | str | None = None
+    version: int | str | None = None  # an Integer, or an expression resolving to one
     task_to_domain: dict[str, str] | None = None
-    workflow_definition: Any = None
+    workflow_definition: Any = None  # an inline WorkflowDef, or a "${...}" string
     idempotency_key: str | None = None
-    idempotency_strategy: str | None = None
+    idempotency_strategy: IdempotencyStrategy | None = None
     priority: Any = None
 
 
@@ -191,6 +205,7 @@ class WorkflowTask(_Model):
     async_complete: bool = False
     loop_condition: str | None = None
     loop_over: list[WorkflowTask] = Field(default_factory=list)
+    items: str | None = None  # newer than 3.21
     retry_count: int | None = Field(None, ge=INT_MIN, le=INT_MAX)
     evaluator_type: str | None = None
     expression: str | None = None
@@ -198,10 +213,8 @@ class WorkflowTask(_Model):
     join_status: str | None = None
     cache_config: CacheConfig | None = None
     permissive: bool = False
-    # Fields added after the 3.21 line.
-    items: str | None = None
-    join_mode: str | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    join_mode: JoinMode | None = None  # newer than 3.21
+    metadata: dict[str, Any] = Field(default_factory=dict)  # newer than 3.21
 
 
 class WorkflowDef(_Model):
@@ -222,6 +235,7 @@ class WorkflowDef(_Model):
     timeout_seconds: int = Field(0, ge=LONG_MIN, le=LONG_MAX)
     variables: dict[str, Any] = Field(default_factory=dict)
     input_template: dict[str, Any] = Field(default_factory=dict)
+    failure_workflow_version: int | None = Field(None, ge=INT_MIN, le=INT_MAX)  # newer than 3.21
     workflow_status_listener_sink: str | None = None
     rate_limit_config: RateLimitConfig | None = None
     input_schema: SchemaDef | None = None
@@ -230,8 +244,6 @@ class WorkflowDef(_Model):
     metadata: dict[str, Any] = Field(default_factory=dict)
     cache_config: CacheConfig | None = None
     masked_fields: list[str] = Field(default_factory=list)
-    # Field added after the 3.21 line.
-    failure_workflow_version: int | None = Field(None, ge=INT_MIN, le=INT_MAX)
 
 
 def json_fields(model: type[BaseModel]) -> tuple[str, ...]:

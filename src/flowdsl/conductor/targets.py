@@ -19,7 +19,7 @@ _NEWER_TASK_DEF = frozenset(
     {"runtimeMetadata", "maxRetryDelaySeconds", "backoffJitterMs", "taskStatusListenerEnabled"}
 )
 
-# common/.../metadata/tasks/TaskType.java
+# common/.../metadata/tasks/TaskType.java (the 3.21 line: 23 constants)
 _CORE_TASK_TYPES = frozenset(
     {
         "SIMPLE",
@@ -45,6 +45,24 @@ _CORE_TASK_TYPES = frozenset(
         "JSON_JQ_TRANSFORM",
         "SET_VARIABLE",
         "NOOP",
+    }
+)
+# ... and the constants the AI module added by 3.32.3.
+_AI_TASK_TYPES = frozenset(
+    {
+        "LLM_TEXT_COMPLETE",
+        "LLM_CHAT_COMPLETE",
+        "LLM_INDEX_TEXT",
+        "LLM_SEARCH_INDEX",
+        "LLM_GENERATE_EMBEDDINGS",
+        "LLM_STORE_EMBEDDINGS",
+        "LLM_GET_EMBEDDINGS",
+        "LIST_MCP_TOOLS",
+        "CALL_MCP_TOOL",
+        "PULL_WORKFLOW_MESSAGES",
+        "AGENT",
+        "GET_AGENT_CARD",
+        "CANCEL_AGENT",
     }
 )
 
@@ -81,13 +99,14 @@ TARGETS: dict[str, Target] = {
         task_types=_CORE_TASK_TYPES,
         total_timeout_non_negative=False,
     ),
+    # Source: conductor-oss/conductor b54f0d4ee (the 3.32.3 release); needs Java 21.
     "3.32.3": Target(
         version="3.32.3",
         java=21,
         workflow_def_fields=json_fields(WorkflowDef),
         workflow_task_fields=json_fields(WorkflowTask),
         task_def_fields=json_fields(TaskDef),
-        task_types=_CORE_TASK_TYPES,
+        task_types=_CORE_TASK_TYPES | _AI_TASK_TYPES,
         total_timeout_non_negative=True,
     ),
 }

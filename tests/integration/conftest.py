@@ -1,0 +1,58 @@
+"""Session-wide real Conductor server for the integration tests in this directory.
+
+Every test collected from this directory gets the ``integration`` marker (registered in
+pyproject.toml), so ``pytest -m "not integration"`` skips them and the JVM start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from pathlib import Path
+
+import pytest
+
+from .conductor_server import ConductorServer
+
+HERE = Path(__file__).resolve().parent
+_SERVER = pytest.StashKey[ConductorServer]()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def conductor(request: pytest.FixtureRequest) -> Iterator[ConductorServer]:
+    """A started server; its temporary directory (and log) is kept if any test failed."""
+    server = ConductorServer()
+    server.start()  # raises ConductorStartError with the log tail if the server cannot start
+    request.config.stash[_SERVER] = server
+    try:
+        yield server
+    finally:
+        if request.session.testsfailed:
+            server.stop()
+        else:
+            server.cleanup()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Attach the server log tail to the report of every failing test that used the server."""
+    report = yield
+    server = item.config.stash.get(_SERVER, None)
+    if report.failed and server is not None and "conductor" in getattr(item, "fixturenames", ()):
+        report.sections.append((f"Conductor server log tail ({server.log_path})", server.log_tail()))
+    return report
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    server = config.stash.get(_SERVER, None)
+    if server is not None and exitstatus != 0 and server.log_path.exists():
+        terminalreporter.write_line(f"Conductor server log kept at {server.log_path}")
