@@ -118,9 +118,9 @@ def test_every_task_def_rule(compile_src: Compile, options: str, code: str, frag
     d = result.diagnostics[0]
     assert fragment in d.message
     # Reported on the keyword argument that is wrong, in the user's file.
-    key = options.split("=")[0] if code not in ("FD401", "FD402") else (
+    key = options.split("=", maxsplit=1)[0] if code not in ("FD401", "FD402") else (
         "response_timeout_seconds" if code == "FD401" else "timeout_seconds")
-    line = src.splitlines().index(next(l for l in src.splitlines() if l.startswith("@task("))) + 1
+    line = src.splitlines().index(next(s for s in src.splitlines() if s.startswith("@task("))) + 1
     assert d.span.line == line
     assert d.span.column == src.splitlines()[line - 1].index(key) + 1
     assert result.files is None

@@ -116,6 +116,8 @@ class ConductorServer:
             "loadSample": "false",
             # No LLM providers (they would read API keys from the environment).
             "conductor.integrations.ai.enabled": "false",
+            # Spring's Elasticsearch health indicator would report DOWN (nothing on :9200).
+            "management.health.elasticsearch.enabled": "false",
             # Worker payload files go here instead of ~/worker-payload.
             "conductor.file-storage.parentDir": str(self.workdir / "payloads"),
             # conductor.app.workflow.name-validation.enabled stays at the jar default (false).
@@ -162,13 +164,15 @@ class ConductorServer:
             code = self._process.poll()
             if code is not None:
                 raise ConductorStartError(
-                    f"Conductor exited with code {code} during startup; log tail:\n{self.log_tail()}"
+                    f"Conductor exited with code {code} while starting; log tail:\n"
+                    + self.log_tail()
                 )
             if self._is_healthy():
                 return
             time.sleep(0.5)
         raise ConductorStartError(
-            f"Conductor not healthy after {self.startup_timeout:.0f}s; log tail:\n{self.log_tail()}"
+            f"Conductor not healthy after {self.startup_timeout:.0f}s; log tail:\n"
+            + self.log_tail()
         )
 
     def _is_healthy(self) -> bool:
@@ -176,9 +180,11 @@ class ConductorServer:
             response = self.request("GET", "/health", timeout=2.0)
         except OSError:  # connection refused, reset or timed out while booting
             return False
-        return response.status == 200 and isinstance(response.body, dict) and response.body.get(
-            "healthy"
-        ) is True
+        return (
+            response.status == 200
+            and isinstance(response.body, dict)
+            and response.body.get("healthy") is True
+        )
 
     def stop(self) -> None:
         """Terminate the server (SIGTERM, then SIGKILL after ``stop_timeout``)."""
@@ -231,7 +237,10 @@ class ConductorServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stop()
+        if exc_type is None:
+            self.cleanup()
+        else:
+            self.stop()  # keep the log for diagnosis
 
     # -- REST helpers ------------------------------------------------------------------------
 

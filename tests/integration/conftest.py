@@ -45,8 +45,10 @@ def pytest_runtest_makereport(
     """Attach the server log tail to the report of every failing test that used the server."""
     report = yield
     server = item.config.stash.get(_SERVER, None)
-    if report.failed and server is not None and "conductor" in getattr(item, "fixturenames", ()):
-        report.sections.append((f"Conductor server log tail ({server.log_path})", server.log_tail()))
+    uses_server = "conductor" in getattr(item, "fixturenames", ())
+    if report.failed and server is not None and uses_server:
+        title = f"Conductor server log tail ({server.log_path})"
+        report.sections.append((title, server.log_tail()))
     return report
 
 

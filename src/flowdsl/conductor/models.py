@@ -254,3 +254,36 @@ def json_fields(model: type[BaseModel]) -> tuple[str, ...]:
 def snake_fields(model: type[BaseModel]) -> dict[str, str]:
     """snake_case name -> JSON name, for keyword arguments named after Conductor fields."""
     return {name: info.alias or name for name, info in model.model_fields.items()}
+
+
+_NESTED_TASK_LISTS = {"tasks", "defaultCase", "loopOver"}
+
+
+def with_defaults(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """A definition with Conductor's defaults filled in, without validating it.
+
+    Used to compare definitions as Conductor sees them. Unknown keys are kept; nested
+    WorkflowTask lists (``tasks``, branches, cases, loop bodies) are filled recursively.
+    """
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        alias = info.alias or name
+        if alias in data:
+            out[alias] = data[alias]
+        elif info.default_factory is not None:
+            out[alias] = info.default_factory()  # type: ignore[call-arg]
+        else:
+            out[alias] = info.default.value if isinstance(info.default, StrEnum) else info.default
+    out.update({k: v for k, v in data.items() if k not in out})
+    if model in (WorkflowDef, WorkflowTask):
+        for key in _NESTED_TASK_LISTS & set(out):
+            out[key] = [with_defaults(WorkflowTask, t) for t in out[key] or []]
+        if model is WorkflowTask:
+            out["forkTasks"] = [
+                [with_defaults(WorkflowTask, t) for t in b] for b in out["forkTasks"]
+            ]
+            out["decisionCases"] = {
+                k: [with_defaults(WorkflowTask, t) for t in v]
+                for k, v in out["decisionCases"].items()
+            }
+    return out
