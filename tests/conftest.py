@@ -38,7 +38,9 @@ def codes(result: CompileResult) -> list[str]:
     return [d.code for d in result.diagnostics]
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `flowdsl` in a fresh process, as a build pipeline does."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(

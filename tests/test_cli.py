@@ -137,7 +137,9 @@ def test_import_failures_exit_2_with_the_users_location(
 def test_usage_errors_exit_2(project: Path) -> None:
     missing = run_cli("compile", "nowhere/flows.py", cwd=project)
     assert (missing.returncode, missing.stderr.strip()) == (
-        2, "error: nowhere/flows.py: no such file or directory")
+        2,
+        "error: nowhere/flows.py: no such file or directory",
+    )
     assert run_cli("compile", cwd=project).returncode == 2
     assert run_cli("compile", "flows", "--target", "9.9", cwd=project).returncode == 2
     (project / "pyproject.toml").write_text('[tool.flowdsl]\nowner = "x"\n')
@@ -149,9 +151,12 @@ def test_usage_errors_exit_2(project: Path) -> None:
 
 
 def test_the_bundled_example_compiles(tmp_path: Path) -> None:
-    proc = run_cli("compile", str(REPO / "examples" / "image_pipeline"), "-o", str(tmp_path),
-                   cwd=REPO)
+    proc = run_cli(
+        "compile", str(REPO / "examples" / "image_pipeline"), "-o", str(tmp_path), cwd=REPO
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert sorted(p.name for p in tmp_path.rglob("*.json")) == [
-        "image_convert_resize.json", "image_convert_resize.v1.json", "upload_toS3.json",
+        "image_convert_resize.json",
+        "image_convert_resize.v1.json",
+        "upload_toS3.json",
     ]

@@ -29,7 +29,13 @@ def differences(a: Any, b: Any, path: str = "") -> dict[str, tuple[Any, Any]]:
         for key in sorted(set(a) | set(b)):
             out.update(differences(a.get(key), b.get(key), f"{path}/{key}"))
         return out
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and a and isinstance(a[0], dict):
+    if (
+        isinstance(a, list)
+        and isinstance(b, list)
+        and len(a) == len(b)
+        and a
+        and isinstance(a[0], dict)
+    ):
         out = {}
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             out.update(differences(x, y, f"{path}/{i}"))
@@ -57,7 +63,8 @@ def test_workflow_matches_the_seed_but_for_its_defect(compiled: dict[str, Any]) 
     assert diff == {
         # Defect 1: upload_toS3 declares only s3Url (outputKeys), so fileLocation is null.
         "/outputParameters/fileLocation": (
-            "${upload_toS3_ref.output.fileLocation}", "${upload_toS3_ref.output.s3Url}"
+            "${upload_toS3_ref.output.fileLocation}",
+            "${upload_toS3_ref.output.s3Url}",
         ),
         "/inputParameters": ([], ["fileLocation", "recipeParameters"]),
     }

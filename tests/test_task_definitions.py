@@ -59,22 +59,47 @@ def test_output_keys_from_return_annotation(compile_src: Compile, returns: str, 
 
 
 def test_every_policy_field_in_conductor_order(compile_src: Compile) -> None:
-    td = task_def(compile_src(source(
-        'name="w2", description="d", owner_email="o@x.io", retry_count=5, retry_logic="LINEAR_BACKOFF", '
-        'retry_delay_seconds=7, backoff_scale_factor=2, max_retry_delay_seconds=60, backoff_jitter_ms=10, '
-        'timeout_seconds=100, response_timeout_seconds=50, poll_timeout_seconds=9, '
-        'total_timeout_seconds=1000, timeout_policy="RETRY", concurrent_exec_limit=4, '
-        'rate_limit_per_frequency=3, rate_limit_frequency_in_seconds=2, isolation_group_id="g", '
-        'execution_name_space="ns", base_type="b", input_template={"k": "${v}"}, '
-        'enforce_schema=True, runtime_metadata=["SECRET"], task_status_listener_enabled=False'
-    )), "w2")
+    td = task_def(
+        compile_src(
+            source(
+                'name="w2", description="d", owner_email="o@x.io", retry_count=5, retry_logic="LINEAR_BACKOFF", '
+                "retry_delay_seconds=7, backoff_scale_factor=2, max_retry_delay_seconds=60, backoff_jitter_ms=10, "
+                "timeout_seconds=100, response_timeout_seconds=50, poll_timeout_seconds=9, "
+                'total_timeout_seconds=1000, timeout_policy="RETRY", concurrent_exec_limit=4, '
+                'rate_limit_per_frequency=3, rate_limit_frequency_in_seconds=2, isolation_group_id="g", '
+                'execution_name_space="ns", base_type="b", input_template={"k": "${v}"}, '
+                'enforce_schema=True, runtime_metadata=["SECRET"], task_status_listener_enabled=False'
+            )
+        ),
+        "w2",
+    )
     assert list(td) == [
-        "name", "description", "retryCount", "timeoutSeconds", "inputKeys", "outputKeys",
-        "runtimeMetadata", "timeoutPolicy", "retryLogic", "retryDelaySeconds",
-        "responseTimeoutSeconds", "concurrentExecLimit", "inputTemplate", "rateLimitPerFrequency",
-        "rateLimitFrequencyInSeconds", "isolationGroupId", "executionNameSpace", "ownerEmail",
-        "pollTimeoutSeconds", "backoffScaleFactor", "maxRetryDelaySeconds", "backoffJitterMs",
-        "baseType", "totalTimeoutSeconds", "taskStatusListenerEnabled", "enforceSchema",
+        "name",
+        "description",
+        "retryCount",
+        "timeoutSeconds",
+        "inputKeys",
+        "outputKeys",
+        "runtimeMetadata",
+        "timeoutPolicy",
+        "retryLogic",
+        "retryDelaySeconds",
+        "responseTimeoutSeconds",
+        "concurrentExecLimit",
+        "inputTemplate",
+        "rateLimitPerFrequency",
+        "rateLimitFrequencyInSeconds",
+        "isolationGroupId",
+        "executionNameSpace",
+        "ownerEmail",
+        "pollTimeoutSeconds",
+        "backoffScaleFactor",
+        "maxRetryDelaySeconds",
+        "backoffJitterMs",
+        "baseType",
+        "totalTimeoutSeconds",
+        "taskStatusListenerEnabled",
+        "enforceSchema",
     ]
     assert td["inputTemplate"] == {"k": "$${v}"}  # a literal: Conductor resolves inputTemplate
     assert td["ownerEmail"] == "o@x.io"
@@ -91,21 +116,35 @@ def test_response_timeout_follows_timeout_when_not_given(compile_src: Compile) -
 RULES = [
     # (options, code, fragment of the message)
     ("retry_count=-1", "FD403", "`retry_count` (retryCount) is -1, but Conductor requires >= 0"),
-    ("response_timeout_seconds=0", "FD403", "responseTimeoutSeconds) is 0, but Conductor requires >= 1"),
+    (
+        "response_timeout_seconds=0",
+        "FD403",
+        "responseTimeoutSeconds) is 0, but Conductor requires >= 1",
+    ),
     ("poll_timeout_seconds=-1", "FD403", "pollTimeoutSeconds) is -1"),
     ("backoff_scale_factor=0", "FD403", "backoffScaleFactor) is 0, but Conductor requires >= 1"),
     ("max_retry_delay_seconds=-5", "FD403", "maxRetryDelaySeconds"),
     ("backoff_jitter_ms=-1", "FD403", "backoffJitterMs"),
-    ("total_timeout_seconds=-1", "FD403", "totalTimeoutSeconds) is -1, but Conductor requires >= 0"),
+    (
+        "total_timeout_seconds=-1",
+        "FD403",
+        "totalTimeoutSeconds) is -1, but Conductor requires >= 0",
+    ),
     ("retry_count=2**31", "FD403", "<= 2147483647"),
-    ("timeout_seconds=30, response_timeout_seconds=60", "FD401",
-     "responseTimeoutSeconds 60 exceeds timeoutSeconds 30"),
-    ("timeout_seconds=100, total_timeout_seconds=50", "FD402",
-     "timeoutSeconds 100 exceeds totalTimeoutSeconds 50"),
+    (
+        "timeout_seconds=30, response_timeout_seconds=60",
+        "FD401",
+        "responseTimeoutSeconds 60 exceeds timeoutSeconds 30",
+    ),
+    (
+        "timeout_seconds=100, total_timeout_seconds=50",
+        "FD402",
+        "timeoutSeconds 100 exceeds totalTimeoutSeconds 50",
+    ),
     ('timeout_policy="NEVER"', "FD404", "timeoutPolicy"),
     ('retry_logic="RANDOM"', "FD404", "retryLogic"),
     ('retry_count="three"', "FD404", "retryCount"),
-    ('concurrent_exec_limit=1.5', "FD404", "concurrentExecLimit"),
+    ("concurrent_exec_limit=1.5", "FD404", "concurrentExecLimit"),
     ('input_schema={"name": "s"}', "FD404", "inputSchema"),
 ]
 
@@ -118,8 +157,11 @@ def test_every_task_def_rule(compile_src: Compile, options: str, code: str, frag
     d = result.diagnostics[0]
     assert fragment in d.message
     # Reported on the keyword argument that is wrong, in the user's file.
-    key = options.split("=", maxsplit=1)[0] if code not in ("FD401", "FD402") else (
-        "response_timeout_seconds" if code == "FD401" else "timeout_seconds")
+    key = (
+        options.split("=", maxsplit=1)[0]
+        if code not in ("FD401", "FD402")
+        else ("response_timeout_seconds" if code == "FD401" else "timeout_seconds")
+    )
     line = src.splitlines().index(next(s for s in src.splitlines() if s.startswith("@task("))) + 1
     assert d.span.line == line
     assert d.span.column == src.splitlines()[line - 1].index(key) + 1
@@ -127,10 +169,12 @@ def test_every_task_def_rule(compile_src: Compile, options: str, code: str, frag
 
 
 def test_rule_boundaries_pass(compile_src: Compile) -> None:
-    result = compile_src(source(
-        "retry_count=0, response_timeout_seconds=30, timeout_seconds=30, poll_timeout_seconds=0, "
-        "backoff_scale_factor=1, total_timeout_seconds=30, max_retry_delay_seconds=0"
-    ))
+    result = compile_src(
+        source(
+            "retry_count=0, response_timeout_seconds=30, timeout_seconds=30, poll_timeout_seconds=0, "
+            "backoff_scale_factor=1, total_timeout_seconds=30, max_retry_delay_seconds=0"
+        )
+    )
     assert codes(result) == []
 
 

@@ -55,13 +55,16 @@ def wf_json(result, name: str = "wf") -> dict:
 
 
 def test_nested_workflow_input_and_output_references(compile_src: Compile) -> None:
-    result = compile_src(HEADER + """
+    result = compile_src(
+        HEADER
+        + """
 @workflow
 def wf(fileLocation: str, recipe: Recipe) -> dict:
     r = resize(fileLocation=fileLocation, width=recipe.outputSize.width)
     again = resize(fileLocation=r.fileLocation, extra=r.meta["k"][0])
     return {"loc": again.fileLocation, "all": r}
-""")
+"""
+    )
     doc = wf_json(result)
     first, second = doc["tasks"]
     assert first["inputParameters"] == {
@@ -80,12 +83,17 @@ def wf(fileLocation: str, recipe: Recipe) -> dict:
 
 
 def test_references_inside_containers(compile_src: Compile) -> None:
-    doc = wf_json(compile_src(HEADER + """
+    doc = wf_json(
+        compile_src(
+            HEADER
+            + """
 @workflow
 def wf(a: str, b: int) -> dict:
     resize(fileLocation=a, extra={"list": [a, {"deep": b}, 3, None, True], "n": 1.5})
     return {"pair": [a, b]}
-"""))
+"""
+        )
+    )
     assert doc["tasks"][0]["inputParameters"]["extra"] == {
         "list": ["${workflow.input.a}", {"deep": "${workflow.input.b}"}, 3, None, True],
         "n": 1.5,
@@ -94,14 +102,19 @@ def wf(a: str, b: int) -> dict:
 
 
 def test_fstrings_format_concatenation_and_str(compile_src: Compile) -> None:
-    doc = wf_json(compile_src(HEADER + """
+    doc = wf_json(
+        compile_src(
+            HEADER
+            + """
 @workflow
 def wf(name: str, recipe: Recipe) -> dict:
     r = resize(fileLocation=f"s3://bucket/{name}.{recipe.outputFormat}")
     resize(fileLocation="{}/{}".format(r.fileLocation, name), extra="x-" + name + "-y")
     resize(fileLocation=str(name), extra="%s!" % name)
     return {}
-"""))
+"""
+        )
+    )
     inputs = [t["inputParameters"] for t in doc["tasks"]]
     assert inputs[0]["fileLocation"] == (
         "s3://bucket/${workflow.input.name}.${workflow.input.recipe.outputFormat}"
@@ -110,16 +123,22 @@ def wf(name: str, recipe: Recipe) -> dict:
         "fileLocation": "${resize_ref.output.fileLocation}/${workflow.input.name}",
         "extra": "x-${workflow.input.name}-y",
     }
-    assert inputs[2] == {"fileLocation": "${workflow.input.name}", "extra": "${workflow.input.name}!"}
+    assert inputs[2] == {
+        "fileLocation": "${workflow.input.name}",
+        "extra": "${workflow.input.name}!",
+    }
 
 
 def test_fstring_becomes_a_template_in_the_ir(compile_src: Compile) -> None:
-    result = compile_src(HEADER + """
+    result = compile_src(
+        HEADER
+        + """
 @workflow
 def wf(name: str) -> dict:
     resize(fileLocation=f"a/{name}")
     return {}
-""")
+"""
+    )
     value = result.program.workflows[0].tasks[0].inputs["fileLocation"]
     assert isinstance(value, Template)
     assert value.parts[0] == "a/"
@@ -127,26 +146,37 @@ def wf(name: str) -> dict:
 
 
 def test_literal_dollar_brace_is_escaped(compile_src: Compile) -> None:
-    doc = wf_json(compile_src(HEADER + """
+    doc = wf_json(
+        compile_src(
+            HEADER
+            + """
 @workflow
 def wf(name: str) -> dict:
     resize(fileLocation="${workflow.input.name}", extra={"js": "`${x}` and $${y}"})
     resize(fileLocation=f"${{literal}} {name}")
     return {"out": "${not.a.ref}"}
-"""))
+"""
+        )
+    )
     first, second = (t["inputParameters"] for t in doc["tasks"])
-    assert first == {"fileLocation": "$${workflow.input.name}", "extra": {"js": "`$${x}` and $$${y}"}}
+    assert first == {
+        "fileLocation": "$${workflow.input.name}",
+        "extra": {"js": "`$${x}` and $$${y}"},
+    }
     assert second == {"fileLocation": "$${literal} ${workflow.input.name}"}
     assert doc["outputParameters"] == {"out": "$${not.a.ref}"}
 
 
 def test_dollar_right_before_a_reference_is_reported(compile_src: Compile) -> None:
-    src = HEADER + """
+    src = (
+        HEADER
+        + """
 @workflow
 def wf(price: str) -> dict:
     resize(fileLocation=f"cost: ${price}")
     return {}
 """
+    )
     result = compile_src(src)
     assert codes(result) == ["FD503"]
     span = result.diagnostics[0].span
@@ -155,7 +185,10 @@ def wf(price: str) -> dict:
 
 
 def test_inputs_model_fields_are_workflow_inputs(compile_src: Compile) -> None:
-    doc = wf_json(compile_src(HEADER + """
+    doc = wf_json(
+        compile_src(
+            HEADER
+            + """
 class In(Inputs):
     fileLocation: str
     width: int = 300
@@ -163,30 +196,40 @@ class In(Inputs):
 @workflow
 def wf(inp: In) -> dict:
     return {"r": resize(fileLocation=inp.fileLocation, width=inp.width).fileLocation}
-"""))
+"""
+        )
+    )
     assert doc["inputParameters"] == ["fileLocation", "width"]
     assert doc["inputTemplate"] == {"width": 300}
     assert doc["tasks"][0]["inputParameters"]["fileLocation"] == "${workflow.input.fileLocation}"
 
 
 def test_parameter_defaults_become_input_template(compile_src: Compile) -> None:
-    doc = wf_json(compile_src(HEADER + """
+    doc = wf_json(
+        compile_src(
+            HEADER
+            + """
 @workflow(input_template={"b": "explicit"})
 def wf(a: str, b: str = "x", c: int = 3) -> dict:
     resize(fileLocation=a)
     return {}
-"""))
+"""
+        )
+    )
     assert doc["inputTemplate"] == {"b": "explicit", "c": 3}
 
 
 def test_scalar_return_is_the_result_key(compile_src: Compile) -> None:
-    result = compile_src(HEADER + """
+    result = compile_src(
+        HEADER
+        + """
 @workflow
 def wf(items: list) -> dict:
     n = count(items=items)
     resize(fileLocation=f"{n} items", width=n)
     return {"n": n}
-""")
+"""
+    )
     doc = wf_json(result)
     assert doc["tasks"][1]["inputParameters"] == {
         "fileLocation": "${count_ref.output.result} items",
@@ -197,7 +240,9 @@ def wf(items: list) -> dict:
 
 
 def test_outputs_from_typeddict_model_handle_and_dataclass(compile_src: Compile) -> None:
-    result = compile_src(HEADER + """
+    result = compile_src(
+        HEADER
+        + """
 from dataclasses import dataclass
 
 class O(TypedDict):
@@ -219,7 +264,8 @@ def wf2(a: str) -> Out:
 def wf3(a: str) -> D:
     resize(fileLocation=a)
     return D(loc=a)
-""")
+"""
+    )
     assert wf_json(result)["outputParameters"] == {"loc": "${resize_ref.output.fileLocation}"}
     assert wf_json(result, "wf2")["outputParameters"] == {
         "fileLocation": "${resize_ref.output.fileLocation}",
@@ -229,7 +275,10 @@ def wf3(a: str) -> D:
 
 
 def test_python_loops_and_helpers_build_tasks(compile_src: Compile) -> None:
-    doc = wf_json(compile_src(HEADER + """
+    doc = wf_json(
+        compile_src(
+            HEADER
+            + """
 def step(loc):
     return resize(fileLocation=loc).fileLocation
 
@@ -239,15 +288,21 @@ def wf(a: str) -> dict:
     for _ in range(3):
         loc = step(loc)
     return {"final": loc}
-"""))
+"""
+        )
+    )
     refs = [t["taskReferenceName"] for t in doc["tasks"]]
     assert refs == ["resize_ref", "resize_ref_2", "resize_ref_3"]
-    assert doc["tasks"][2]["inputParameters"]["fileLocation"] == "${resize_ref_2.output.fileLocation}"
+    assert (
+        doc["tasks"][2]["inputParameters"]["fileLocation"] == "${resize_ref_2.output.fileLocation}"
+    )
     assert doc["outputParameters"] == {"final": "${resize_ref_3.output.fileLocation}"}
 
 
 def test_locations_point_at_the_users_code_through_helpers(compile_src: Compile) -> None:
-    src = HEADER + """
+    src = (
+        HEADER
+        + """
 def helper(loc):
     return resize(fileLocation=loc, widht=1)
 
@@ -256,6 +311,7 @@ def wf(a: str) -> dict:
     r = helper(a)
     return {"x": r.fileLocation}
 """
+    )
     result = compile_src(src)
     assert codes(result) == ["FD002"]
     d = result.diagnostics[0]
@@ -268,7 +324,9 @@ def wf(a: str) -> dict:
 
 
 def test_reference_spans_and_keyword_spans(compile_src: Compile) -> None:
-    src = HEADER + """
+    src = (
+        HEADER
+        + """
 @workflow
 def wf(a: str, recipe: Recipe) -> dict:
     resize(
@@ -277,6 +335,7 @@ def wf(a: str, recipe: Recipe) -> dict:
     )
     return {}
 """
+    )
     result = compile_src(src)
     task = result.program.workflows[0].tasks[0]
     assert (task.input_spans["width"].line, task.input_spans["width"].column) == at(src, "width=")
@@ -288,13 +347,16 @@ def wf(a: str, recipe: Recipe) -> dict:
 
 
 def test_missing_and_unknown_arguments_are_findings(compile_src: Compile) -> None:
-    result = compile_src(HEADER + """
+    result = compile_src(
+        HEADER
+        + """
 @workflow
 def wf(a: str) -> dict:
     resize(width=1, colour="red")
     resize(a, 2, 3, 4)
     return {}
-""")
+"""
+    )
     messages = sorted(d.message for d in result.diagnostics)
     assert codes(result) == ["FD002"] * 3
     assert messages == [
@@ -327,13 +389,16 @@ def wf(a: str) -> dict:
 def test_refused_python_operations(
     compile_src: Compile, statement: str, fragment: str, hint_word: str
 ) -> None:
-    src = HEADER + f"""
+    src = (
+        HEADER
+        + f"""
 @workflow
 def wf(a: str) -> dict:
     r = resize(fileLocation=a)
     {statement}
     return {{}}
 """
+    )
     result = compile_src(src)
     assert codes(result) == ["FD001"], [d.message for d in result.diagnostics]
     d = result.diagnostics[0]
@@ -344,24 +409,30 @@ def wf(a: str) -> dict:
 
 
 def test_unsupported_values_are_findings(compile_src: Compile) -> None:
-    result = compile_src(HEADER + """
+    result = compile_src(
+        HEADER
+        + """
 @workflow
 def wf(a: str) -> dict:
     resize(fileLocation=a, extra={1, 2})
     resize(fileLocation=a, extra={1: "x"})
     resize(fileLocation=a, extra=float("nan"))
     return {}
-""")
+"""
+    )
     assert codes(result) == ["FD003"] * 3
 
 
 def test_exception_in_workflow_body_is_a_finding_at_its_line(compile_src: Compile) -> None:
-    src = HEADER + """
+    src = (
+        HEADER
+        + """
 @workflow
 def wf(a: str) -> dict:
     resize(fileLocation=a)
     raise ValueError("boom")
 """
+    )
     result = compile_src(src)
     assert codes(result) == ["FD004"]
     assert result.diagnostics[0].span.line == at(src, "raise ValueError")[0]
@@ -380,7 +451,9 @@ def test_calling_a_task_outside_a_workflow_runs_its_body() -> None:
 
 
 def test_calling_a_workflow_inside_a_workflow_is_refused(compile_src: Compile) -> None:
-    result = compile_src(HEADER + """
+    result = compile_src(
+        HEADER
+        + """
 @workflow
 def child(a: str) -> dict:
     return {"x": resize(fileLocation=a).fileLocation}
@@ -389,6 +462,7 @@ def child(a: str) -> dict:
 def wf(a: str) -> dict:
     child(a)
     return {}
-""")
+"""
+    )
     assert codes(result) == ["FD001"]
     assert "sub_workflow" in (result.diagnostics[0].hint or "")

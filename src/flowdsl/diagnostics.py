@@ -84,12 +84,6 @@ class WorkflowFailedToTrace(Diagnostic):
     code = "FD004"
 
 
-class TaskCalledOutsideTask(Diagnostic):
-    """A handle or workflow input was used after the trace that created it ended."""
-
-    code = "FD005"
-
-
 class BadWorkflowSignature(Diagnostic):
     """The workflow function's parameters cannot become workflow inputs."""
 

@@ -7,7 +7,7 @@ import functools
 import linecache
 import os
 import sys
-from types import FrameType
+from types import CodeType, FrameType
 
 from flowdsl.ir.nodes import Span
 
@@ -28,11 +28,21 @@ def user_frame(depth: int = 1) -> FrameType | None:
 
 def display_path(filename: str) -> str:
     """A path as a user reads it: relative to the working directory when below it."""
+    return _display_path(filename, os.getcwd())
+
+
+@functools.lru_cache(maxsize=256)
+def _display_path(filename: str, cwd: str) -> str:
     try:
-        rel = os.path.relpath(filename)
+        rel = os.path.relpath(filename, cwd)
     except ValueError:
         return filename
     return filename if rel.startswith(os.pardir) else rel
+
+
+@functools.lru_cache(maxsize=1024)
+def _positions(code: CodeType) -> tuple[tuple[int | None, int | None, int | None, int | None], ...]:
+    return tuple(code.co_positions())
 
 
 def _char_column(filename: str, line: int, byte_col: int) -> int:
@@ -47,7 +57,7 @@ def frame_span(frame: FrameType) -> Span:
     filename = code.co_filename
     line: int | None = frame.f_lineno
     column: int | None = None
-    positions = list(code.co_positions())
+    positions = _positions(code)
     index = frame.f_lasti // 2
     if 0 <= index < len(positions):
         start_line, _end_line, start_col, _end_col = positions[index]
@@ -86,41 +96,42 @@ def traceback_span(exc: BaseException) -> Span | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _parse(filename: str, mtime: float) -> ast.Module | None:
+def _calls_by_start(filename: str, mtime: float) -> dict[tuple[int, int], ast.Call]:
+    """Every call expression of a file, by its 1-based (line, character column) start."""
     try:
         with open(filename, encoding="utf-8") as handle:
-            return ast.parse(handle.read(), filename)
+            tree = ast.parse(handle.read(), filename)
     except (OSError, SyntaxError, ValueError):
-        return None
+        return {}
+    calls: dict[tuple[int, int], ast.Call] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            start = (node.lineno, _char_column(filename, node.lineno, node.col_offset))
+            # Nested calls can share a start (f(x)(y)); keep the outermost, whose keywords
+            # are the ones written last on that start.
+            calls.setdefault(start, node)
+            if node.end_lineno is not None and (node.end_lineno, node.end_col_offset or 0) > (
+                calls[start].end_lineno or 0,
+                calls[start].end_col_offset or 0,
+            ):
+                calls[start] = node
+    return calls
 
 
 def keyword_spans(span: Span | None) -> dict[str, Span]:
-    """For a call at ``span``, the span of each ``name=`` keyword argument written in it."""
+    """For a call starting at ``span``, the span of each ``name=`` keyword argument in it."""
     if span is None or span.line is None or span.column is None:
         return {}
     filename = span.file
     try:
-        tree = _parse(filename, os.path.getmtime(filename))
+        mtime = os.path.getmtime(filename)
     except OSError:
         return {}
-    if tree is None:
-        return {}
-    best: ast.Call | None = None
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or node.lineno > span.line:
-            continue
-        end = node.end_lineno or node.lineno
-        if end < span.line:
-            continue
-        start_col = _char_column(filename, node.lineno, node.col_offset)
-        if (node.lineno, start_col) <= (span.line, span.column) and (
-            best is None or (node.lineno, node.col_offset) > (best.lineno, best.col_offset)
-        ):
-            best = node
-    if best is None:
+    call = _calls_by_start(filename, mtime).get((span.line, span.column))
+    if call is None:
         return {}
     return {
         kw.arg: Span(span.file, kw.lineno, _char_column(filename, kw.lineno, kw.col_offset))
-        for kw in best.keywords
+        for kw in call.keywords
         if kw.arg is not None
     }

@@ -37,6 +37,7 @@ class Trace:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _blocks: list[list[Task]] = field(default_factory=list)
     _refs: set[str] = field(default_factory=set)
+    _next_suffix: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._blocks.append(self.tasks)
@@ -56,10 +57,12 @@ class Trace:
             self._refs.add(explicit)
             return explicit
         base = _ref_base(task_name) + "_ref"
-        candidate, n = base, 1
+        n = self._next_suffix.get(base, 1)
+        candidate = base if n == 1 else f"{base}_{n}"
         while candidate in self._refs:
             n += 1
             candidate = f"{base}_{n}"
+        self._next_suffix[base] = n + 1
         self._refs.add(candidate)
         return candidate
 

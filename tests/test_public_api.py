@@ -1,0 +1,49 @@
+"""The public surface: __all__ is complete, finding codes are unique and well formed."""
+
+from __future__ import annotations
+
+import re
+
+import flowdsl
+from flowdsl.diagnostics import Diagnostic, all_codes
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    public = {n for n in vars(flowdsl) if not n.startswith("_")} - {
+        "authoring",
+        "conductor",
+        "diagnostics",
+        "errors",
+        "ir",
+        "checks",
+        "compiler",
+        "config",
+        "emit",
+        "loader",
+        "output",
+        "passes",
+        "report",
+        "cli",
+    }
+    assert public | {"__version__"} == set(flowdsl.__all__)
+
+
+def test_codes_are_unique_and_well_formed() -> None:
+    seen: dict[str, type[Diagnostic]] = {}
+    pending = list(Diagnostic.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        assert re.fullmatch(r"FD\d{3}", cls.code), cls
+        assert cls.code not in seen, f"{cls.code} used by {cls} and {seen[cls.code]}"
+        assert cls.__doc__, f"{cls} needs a docstring saying what it finds"
+        seen[cls.code] = cls
+    assert seen.keys() == all_codes().keys()
+
+
+def test_every_code_is_documented() -> None:
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "guide.md").read_text()
+    missing = [code for code in all_codes() if f"| {code} |" not in guide]
+    assert missing == []
