@@ -80,7 +80,7 @@ def image_convert_resize(
     owner_email=OWNER,
 )
 def upload_to_s3(fileLocation: str) -> Uploaded:
-    import boto3  # type: ignore[import-not-found]  # noqa: PLC0415  (the worker's own dependency)
+    import boto3  # type: ignore[import-untyped, import-not-found, unused-ignore]  # noqa: PLC0415
 
     bucket = os.environ["IMAGE_PIPELINE_BUCKET"]
     key = Path(fileLocation).name
