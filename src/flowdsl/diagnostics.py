@@ -96,6 +96,82 @@ class BadWorkflowOutput(Diagnostic):
     code = "FD007"
 
 
+# --- FD1xx references --------------------------------------------------------------------
+
+
+class UnknownReference(Diagnostic):
+    """An expression names a task reference that is not in the workflow."""
+
+    code = "FD101"
+
+
+class UnknownWorkflowField(Diagnostic):
+    """``${workflow.<field>}`` names a field Conductor does not provide."""
+
+    code = "FD102"
+
+
+class UndeclaredOutput(Diagnostic):
+    """An expression reads an output key the producing task does not declare."""
+
+    code = "FD103"
+
+
+class UnknownWorkflowInput(Diagnostic):
+    """An expression reads a workflow input the workflow does not declare."""
+
+    code = "FD104"
+
+
+class TypeMismatch(Diagnostic):
+    """A value's declared type does not fit the annotation of the input it is passed to."""
+
+    code = "FD105"
+
+
+class UnknownTaskInput(Diagnostic):
+    """A task is given an input its definition does not take."""
+
+    code = "FD106"
+
+
+class MissingTaskInput(Diagnostic):
+    """A task is not given an input its definition requires."""
+
+    code = "FD107"
+
+
+# --- FD2xx ordering and scope --------------------------------------------------------------
+
+
+class ReadBeforeRun(Diagnostic):
+    """An expression reads a task that has not run yet at that point: later in the
+    sequence, or the reading task itself."""
+
+    code = "FD201"
+
+
+class ReadFromParallelBranch(Diagnostic):
+    """An expression reads a task in a sibling branch of a fork, before the JOIN."""
+
+    code = "FD202"
+
+
+class MayNotHaveRun(Diagnostic):
+    """An expression reads a task inside a SWITCH/DECISION branch that may not have run;
+    the value is then null."""
+
+    code = "FD203"
+    severity = Severity.WARNING
+
+
+class LoopScopeViolation(Diagnostic):
+    """A loop body task is read in a way Conductor does not support (an iteration suffix
+    ``ref__N``, or from before the loop ran)."""
+
+    code = "FD204"
+
+
 # --- FD3xx structure ---------------------------------------------------------------------
 
 
@@ -121,6 +197,65 @@ class EmptyWorkflow(Diagnostic):
     """A workflow has no tasks; Conductor rejects it ("WorkflowTask list cannot be empty")."""
 
     code = "FD304"
+
+
+class ForkWithoutJoin(Diagnostic):
+    """A FORK_JOIN or FORK_JOIN_DYNAMIC is not immediately followed by a JOIN; the workflow
+    fails when it reaches the fork."""
+
+    code = "FD305"
+
+
+class EmptyFork(Diagnostic):
+    """A FORK_JOIN has no branches, or an empty branch."""
+
+    code = "FD306"
+
+
+class JoinOnMismatch(Diagnostic):
+    """A JOIN's joinOn does not name the last task of each branch of the fork before it."""
+
+    code = "FD307"
+
+
+class TaskAfterTerminate(Diagnostic):
+    """Tasks follow a TERMINATE in the same list; they never run."""
+
+    code = "FD308"
+
+
+class SwitchWithoutCases(Diagnostic):
+    """A SWITCH or DECISION has no decisionCases; Conductor rejects it."""
+
+    code = "FD309"
+
+
+class SubWorkflowRecursion(Diagnostic):
+    """A workflow starts itself as a sub-workflow, directly or through others."""
+
+    code = "FD310"
+
+
+class UnknownSubWorkflow(Diagnostic):
+    """A SUB_WORKFLOW without version names a workflow not among the inputs; the parent
+    fails to start unless the child is registered."""
+
+    code = "FD311"
+
+
+class UnknownTaskType(Diagnostic):
+    """A task type Conductor does not know; it runs it as a user-defined task, which needs a
+    registered task definition."""
+
+    code = "FD312"
+    severity = Severity.WARNING
+
+
+class MissingConstructField(Diagnostic):
+    """A system task or operator lacks a field its type requires (Conductor's
+    WorkflowTaskTypeConstraint, or the runtime mapper)."""
+
+    code = "FD313"
 
 
 # --- FD4xx task definitions --------------------------------------------------------------
@@ -150,6 +285,14 @@ class TaskDefBadValue(Diagnostic):
     code = "FD404"
 
 
+class NoTaskDefinition(Diagnostic):
+    """A SIMPLE task has no task definition among the inputs; Conductor will create one
+    with its defaults."""
+
+    code = "FD405"
+    severity = Severity.WARNING
+
+
 # --- FD5xx names and expressions ---------------------------------------------------------
 
 
@@ -170,6 +313,20 @@ class DollarBeforeReference(Diagnostic):
     ``$${`` as an escaped, literal ``${`` and never resolve the reference."""
 
     code = "FD503"
+
+
+class MalformedExpression(Diagnostic):
+    """A ``${...}`` expression Conductor cannot resolve: unbalanced braces, empty, ``${$.``
+    or bracket-first paths (rejected at registration)."""
+
+    code = "FD504"
+
+
+class LiteralNeedsEscape(Diagnostic):
+    """Text that Conductor would take for an expression but is meant literally (JavaScript
+    template literals, shell variables); it must be written ``$${``."""
+
+    code = "FD505"
 
 
 # --- FD6xx configuration and target ------------------------------------------------------

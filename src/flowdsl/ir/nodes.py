@@ -64,6 +64,9 @@ class Ref:
     path: tuple[PathItem, ...] = ()
     tail: str = ""
     span: Span | None = field(default=None, compare=False)
+    # References nested inside this one's path (``${a.output[${b.output.i}]}``), resolved
+    # first by Conductor; their text is part of ``tail``.
+    nested: tuple[Ref, ...] = field(default=(), compare=False)
 
     @property
     def jsonpath(self) -> str:
@@ -155,8 +158,10 @@ class Task:
     blocks: dict[str, list[Task]] = field(default_factory=dict)
     description: str | None = None
     span: Span | None = None
-    # Filled by the tracer from the task's Python signature; None = unknown (JSON sources).
     input_spans: dict[str, Span] = field(default_factory=dict)
+    field_spans: dict[str, Span] = field(default_factory=dict)
+    # SUB_WORKFLOW with an inline ``subWorkflowParam.workflowDefinition``: that workflow.
+    inline_workflow: Workflow | None = None
 
     def walk(self) -> Iterator[Task]:
         """This task and every task nested in it, depth first, in definition order."""
@@ -223,3 +228,14 @@ class Program:
 
     workflows: list[Workflow] = field(default_factory=list)
     task_defs: dict[str, TaskDef] = field(default_factory=dict)
+    # Files read that held nothing flowdsl knows (kept so a run can say so).
+    files: list[str] = field(default_factory=list)
+
+    def all_workflows(self) -> Iterator[Workflow]:
+        """Every workflow, including inline sub-workflow definitions, depth first."""
+        stack = list(reversed(self.workflows))
+        while stack:
+            wf = stack.pop()
+            yield wf
+            inline = [t.inline_workflow for t in wf.walk() if t.inline_workflow is not None]
+            stack.extend(reversed(inline))
