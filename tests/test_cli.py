@@ -89,7 +89,7 @@ def test_errors_exit_1_with_findings_and_write_nothing(project: Path) -> None:
     )
     proc = run_cli("compile", "flows", cwd=project)
     assert proc.returncode == 1
-    assert "flows/main.py:10:28: FD002 `step` takes no input `y`" in proc.stdout
+    assert "flows/main.py:10:28: FD106 `step` takes no input `y`" in proc.stdout
     assert "Found 1 error in 1 file." in proc.stdout
     assert "nothing written" in proc.stderr
     assert not (project / "out").exists()

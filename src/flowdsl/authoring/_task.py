@@ -10,10 +10,10 @@ from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 from flowdsl.authoring._location import call_site, keyword_spans
 from flowdsl.authoring._trace import current_trace
-from flowdsl.authoring._values import declared_fields
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import snake_fields
 from flowdsl.ir.nodes import PathItem, Span, TaskDef
+from flowdsl.types import declared_fields
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -92,6 +92,9 @@ class TaskFunction(Generic[P, R]):
             for n, p in self.signature.parameters.items()
             if p.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)
         }
+        self.takes_any_input = any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in self.signature.parameters.values()
+        )
         self.return_type = hints.get("return", inspect.Signature.empty)
         self.output_keys, self.output_types, self.output_path = _outputs(self.return_type)
         self.handle_type: Any = (
@@ -165,7 +168,7 @@ class TaskFunction(Generic[P, R]):
                 field_spans={
                     POLICY_FIELDS.get(k, k): s for k, s in spans.items() if k in POLICY_FIELDS
                 },
-                input_keys=tuple(self.input_types),
+                input_keys=None if self.takes_any_input else tuple(self.input_types),
                 required_inputs=tuple(
                     n
                     for n, p in self.signature.parameters.items()

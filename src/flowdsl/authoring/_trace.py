@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowdsl.authoring._location import keyword_spans
 from flowdsl.authoring._values import Handle, TokenTable, to_value
-from flowdsl.diagnostics import BadTaskArguments, Diagnostic, did_you_mean
+from flowdsl.diagnostics import BadTaskArguments, Diagnostic
 from flowdsl.errors import TraceError
 from flowdsl.ir.nodes import Ref, Span, Task, TaskDef, Value
 
@@ -78,7 +78,7 @@ class Trace:
         options: dict[str, Any],
     ) -> Handle:
         arg_spans = keyword_spans(span)
-        bound = self._bind(fn, args, kwargs, span, arg_spans)
+        bound = self._bind(fn, args, kwargs, span)
         inputs: dict[str, Value] = {}
         for name, obj in bound.items():
             where = arg_spans.get(name, span)
@@ -111,35 +111,14 @@ class Trace:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         span: Span | None,
-        arg_spans: dict[str, Span],
     ) -> dict[str, Any]:
-        """Inputs by name, in the signature's order; bad arguments become findings."""
-        sig = fn.signature
-        params = sig.parameters
-        takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-        named = [n for n, p in params.items() if p.kind is not inspect.Parameter.VAR_KEYWORD]
-        ok_kwargs: dict[str, Any] = {}
-        for key, obj in kwargs.items():
-            if (
-                key in params and params[key].kind is not inspect.Parameter.POSITIONAL_ONLY
-            ) or takes_any:
-                ok_kwargs[key] = obj
-            else:
-                self.diagnostics.append(
-                    BadTaskArguments(
-                        f"`{fn.name}` takes no input `{key}`",
-                        arg_spans.get(key, span),
-                        hint=did_you_mean(key, named)
-                        or (
-                            "it takes " + ", ".join(f"`{n}`" for n in named)
-                            if named
-                            else "it takes no inputs"
-                        ),
-                    )
-                )
+        """Inputs by name: positional arguments bound to the signature's names, then every
+        keyword as given. Which inputs the task takes or requires is the inputs check's
+        business (it reports for Python and JSON alike); only what cannot be bound is here.
+        """
         positional = [
             n
-            for n, p in params.items()
+            for n, p in fn.signature.parameters.items()
             if p.kind
             in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
         ]
@@ -153,40 +132,18 @@ class Trace:
                 )
             )
             args = args[: len(positional)]
-        try:
-            bound = sig.bind_partial(*args, **ok_kwargs)
-        except TypeError as exc:  # e.g. the same input both by position and by name
-            self.diagnostics.append(BadTaskArguments(f"`{fn.name}`: {exc}", span))
-            return {}
-        missing = [
-            n
-            for n, p in params.items()
-            if p.default is inspect.Parameter.empty
-            and p.kind
-            in (
-                inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                inspect.Parameter.KEYWORD_ONLY,
-                inspect.Parameter.POSITIONAL_ONLY,
-            )
-            and n not in bound.arguments
-        ]
-        if missing:
-            names = ", ".join(f"`{n}`" for n in missing)
-            plural = "s" if len(missing) > 1 else ""
-            self.diagnostics.append(
-                BadTaskArguments(
-                    f"`{fn.name}` is missing required input{plural} {names}",
-                    span,
-                    hint=f"pass {names} by name",
+        out: dict[str, Any] = dict(zip(positional, args, strict=False))
+        for key, obj in kwargs.items():
+            if key in out:
+                self.diagnostics.append(
+                    BadTaskArguments(
+                        f"`{fn.name}` got input `{key}` both by position and by name", span
+                    )
                 )
-            )
-        out: dict[str, Any] = {}
-        for name, obj in bound.arguments.items():
-            if params[name].kind is inspect.Parameter.VAR_KEYWORD:
-                out.update(obj)
-            else:
-                out[name] = obj
-        return out
+                continue
+            out[key] = obj
+        order = {name: i for i, name in enumerate(fn.signature.parameters)}
+        return dict(sorted(out.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
 _REF_UNSAFE = re.compile(r"[^A-Za-z0-9]+")

@@ -18,7 +18,6 @@ import dataclasses
 import enum
 import math
 import re
-import typing
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
@@ -28,6 +27,7 @@ from flowdsl.authoring._location import call_site
 from flowdsl.diagnostics import RuntimeValueUsedAsPython, UnsupportedValue
 from flowdsl.errors import TraceError
 from flowdsl.ir.nodes import Ref, Span, Template, Value
+from flowdsl.types import member_type
 
 TOKEN_OPEN = "\ue000"
 TOKEN_CLOSE = "\ue001"
@@ -218,45 +218,6 @@ def ref_of(handle: Handle) -> Ref:
 
 def type_of(handle: Handle) -> Any:
     return object.__getattribute__(handle, "_fd_type")
-
-
-# -- types ---------------------------------------------------------------------------------
-
-
-def declared_fields(annotation: Any) -> dict[str, Any] | None:
-    """Field name -> annotation for a model-like type (pydantic, TypedDict, dataclass).
-
-    None when the type declares no fixed set of keys (dict, Any, scalars...).
-    """
-    if isinstance(annotation, type):
-        if issubclass(annotation, BaseModel):
-            return {
-                info.alias or name: info.annotation
-                for name, info in annotation.model_fields.items()
-            }
-        if typing.is_typeddict(annotation):
-            return dict(typing.get_type_hints(annotation))
-        if dataclasses.is_dataclass(annotation):
-            hints = typing.get_type_hints(annotation)
-            return {f.name: hints.get(f.name, Any) for f in dataclasses.fields(annotation)}
-    return None
-
-
-def member_type(annotation: Any, item: str | int) -> Any:
-    if isinstance(item, str):
-        fields = declared_fields(annotation)
-        if fields is not None:
-            return fields.get(item, Any)
-        origin = typing.get_origin(annotation)
-        if origin in (dict, Mapping):
-            args = typing.get_args(annotation)
-            return args[1] if len(args) == 2 else Any
-        return Any
-    origin = typing.get_origin(annotation)
-    if origin in (list, tuple):
-        args = typing.get_args(annotation)
-        return args[0] if args else Any
-    return Any
 
 
 # -- Python values to IR values -------------------------------------------------------------

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from flowdsl.authoring._location import call_site, display_path, keyword_spans, traceback_span
 from flowdsl.authoring._task import _hints
 from flowdsl.authoring._trace import Trace, current_trace, tracing
-from flowdsl.authoring._values import Handle, _refuse, declared_fields, ref_of, type_of
+from flowdsl.authoring._values import Handle, _refuse, ref_of, type_of
 from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
 from flowdsl.conductor.models import snake_fields
 from flowdsl.diagnostics import (
@@ -28,6 +28,7 @@ from flowdsl.diagnostics import (
 )
 from flowdsl.errors import TraceError
 from flowdsl.ir.nodes import Ref, Span, TaskDef, Value, Workflow
+from flowdsl.types import declared_fields
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -17,6 +17,7 @@ from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
 from flowdsl.conductor.models import WorkflowTask as _ModelWorkflowTask
 from flowdsl.conductor.models import snake_fields
+from flowdsl.conductor.targets import ALL_TASK_TYPES
 from flowdsl.diagnostics import (
     Diagnostic,
     FieldNotInTarget,
@@ -27,6 +28,7 @@ from flowdsl.diagnostics import (
     TaskDefValueOutOfRange,
     TaskTypeNotInTarget,
     TimeoutExceedsTotalTimeout,
+    UnknownTaskType,
     did_you_mean,
 )
 from flowdsl.ir.nodes import Span, TaskDef
@@ -197,17 +199,34 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
             )
         for task in wf.walk():
             if task.type not in target.task_types:
-                yield TaskTypeNotInTarget(
-                    f"task `{task.ref}`: type `{task.type}` is not a task type of Conductor "
-                    f"{target}",
-                    task.span,
-                )
+                if task.type in ALL_TASK_TYPES:
+                    yield TaskTypeNotInTarget(
+                        f"task `{task.ref}`: type `{task.type}` is not a task type of Conductor "
+                        f"{target}",
+                        task.span,
+                        hint="it needs a newer target",
+                    )
+                else:
+                    # TaskType.of: an unknown string runs through the USER_DEFINED mapper.
+                    yield UnknownTaskType(
+                        f"task `{task.ref}` has type `{task.type}`, which Conductor does not "
+                        "know; it runs it as a user-defined task, which needs a registered "
+                        f"task definition named `{task.name}`",
+                        task.field_spans.get("type", task.span),
+                        hint=did_you_mean(task.type, target.task_types)
+                        or "use SIMPLE for a worker task",
+                    )
             for name in task.fields:
                 if name not in target.workflow_task_fields:
                     yield FieldNotInTarget(
                         f"task `{task.ref}`: `{name}` is not a WorkflowTask field of "
                         f"Conductor {target}; the server would silently drop it",
-                        task.span,
+                        task.field_spans.get(name, task.span),
+                        hint=(
+                            "it needs a newer target"
+                            if name in python_aliases(_ModelWorkflowTask)
+                            else did_you_mean(name, target.workflow_task_fields)
+                        ),
                     )
             data = {
                 "name": task.name,
@@ -218,4 +237,7 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
             for field_name, _kind, msg, _value, _info in _errors(_WorkflowTaskHeader, data):
                 if field_name in ("name", "taskReferenceName"):
                     continue  # reported by the names check
-                yield FieldValueInvalid(f"task `{task.ref}`: `{field_name}`: {msg}", task.span)
+                yield FieldValueInvalid(
+                    f"task `{task.ref}`: `{field_name}`: {msg}",
+                    task.field_spans.get(field_name or "", task.span),
+                )

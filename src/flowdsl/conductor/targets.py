@@ -121,3 +121,7 @@ def get_target(version: str) -> Target:
     except KeyError:
         known = ", ".join(TARGETS)
         raise KeyError(f"unknown Conductor target {version!r} (known: {known})") from None
+
+
+# Every task type any supported target knows.
+ALL_TASK_TYPES: frozenset[str] = frozenset().union(*(t.task_types for t in TARGETS.values()))

@@ -1,0 +1,68 @@
+"""Task inputs against the task's definition, and SIMPLE tasks without one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from flowdsl.diagnostics import (
+    Diagnostic,
+    MissingTaskInput,
+    NoTaskDefinition,
+    UnknownTaskInput,
+    did_you_mean,
+)
+
+if TYPE_CHECKING:
+    from flowdsl.checks import CheckContext
+
+# Conductor's ad-hoc TaskDef for an unregistered SIMPLE task (MetadataMapperService).
+_DEFAULTS = (
+    "retryCount 3, retryLogic FIXED, retryDelaySeconds 60, timeoutSeconds 0, "
+    "responseTimeoutSeconds 3600, timeoutPolicy TIME_OUT_WF"
+)
+
+
+def task_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
+    warned: set[str] = set()
+    for wf in ctx.program.all_workflows():
+        for task in wf.walk():
+            if task.type != "SIMPLE":
+                continue
+            definition = ctx.program.task_defs.get(task.name)
+            if definition is None:
+                if task.name not in warned:
+                    warned.add(task.name)
+                    yield NoTaskDefinition(
+                        f"task `{task.name}` has no task definition among the inputs; "
+                        f"unless one is registered, Conductor creates it with {_DEFAULTS}",
+                        task.span,
+                        hint="pass its task definition too, or register one",
+                    )
+                continue
+            if definition.input_keys is not None:
+                template = definition.fields.get("inputTemplate")
+                accepted = set(definition.input_keys) | (
+                    set(template) if isinstance(template, dict) else set()
+                )
+                for key in task.inputs:
+                    if key not in accepted:
+                        yield UnknownTaskInput(
+                            f"`{task.name}` takes no input `{key}`",
+                            task.input_spans.get(key, task.span),
+                            hint=did_you_mean(key, accepted)
+                            or (
+                                "it takes " + ", ".join(f"`{k}`" for k in definition.input_keys)
+                                if definition.input_keys
+                                else "it takes no inputs"
+                            ),
+                        )
+            missing = [k for k in definition.required_inputs if k not in task.inputs]
+            if missing:
+                names = ", ".join(f"`{k}`" for k in missing)
+                plural = "s" if len(missing) > 1 else ""
+                yield MissingTaskInput(
+                    f"`{task.name}` is missing required input{plural} {names}",
+                    task.span,
+                    hint=f"pass {names}",
+                )

@@ -1,0 +1,246 @@
+"""References: every ``${...}`` names something that exists, has run, and declares the key.
+
+Grounded in Conductor's ParametersUtils (core/.../utils/ParametersUtils.java): an expression
+is resolved against ``workflow`` (a fixed set of fields) and every task *already scheduled*
+in the run, by taskReferenceName; anything else (an unknown name, a task that has not run,
+a key nobody produces) silently resolves to null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from flowdsl.diagnostics import (
+    Diagnostic,
+    LoopScopeViolation,
+    MayNotHaveRun,
+    ReadBeforeRun,
+    ReadFromParallelBranch,
+    UndeclaredOutput,
+    UnknownReference,
+    UnknownWorkflowField,
+    UnknownWorkflowInput,
+    did_you_mean,
+)
+from flowdsl.ir.nodes import Ref, Span, Task, Workflow, iter_refs
+from flowdsl.ir.scope import Order, ScopeIndex
+
+if TYPE_CHECKING:
+    from flowdsl.checks import CheckContext
+
+# ParametersUtils.getTaskInputV2: the whole `workflow` map.
+WORKFLOW_FIELDS = frozenset(
+    {
+        "input",
+        "output",
+        "status",
+        "workflowId",
+        "parentWorkflowId",
+        "parentWorkflowTaskId",
+        "workflowType",
+        "version",
+        "correlationId",
+        "reasonForIncompletion",
+        "schemaVersion",
+        "variables",
+    }
+)
+# Special prefixes handled before the map lookup, in the newer line (3.32.3).
+WORKFLOW_SPECIAL = frozenset({"env", "secrets"})
+# ...and the map each scheduled task contributes under its ref.
+TASK_FIELDS = frozenset(
+    {
+        "input",
+        "output",
+        "taskType",
+        "status",
+        "referenceTaskName",
+        "retryCount",
+        "correlationId",
+        "pollCount",
+        "taskDefName",
+        "scheduledTime",
+        "startTime",
+        "endTime",
+        "workflowInstanceId",
+        "taskId",
+        "reasonForIncompletion",
+        "callbackAfterSeconds",
+        "workerId",
+        "iteration",
+    }
+)
+# EnvUtils: names substituted from the server's environment.
+ENV_NAMES = frozenset({"CPEWF_TASK_ID", "NETFLIX_ENV", "NETFLIX_STACK"})
+
+
+def consumers(wf: Workflow) -> Iterator[tuple[str | None, Ref, Span | None]]:
+    """Every reference a workflow resolves: (reading task or None for outputs, ref, span)."""
+    for task in wf.walk():
+        for key_path, ref in iter_refs(task.inputs):
+            key = key_path[0] if key_path else None
+            where = ref.span or (task.input_spans.get(key) if isinstance(key, str) else None)
+            yield task.ref, ref, where or task.span
+    for key_path, ref in iter_refs(wf.outputs):
+        key = key_path[0] if key_path else None
+        where = ref.span or (wf.output_spans.get(key) if isinstance(key, str) else None)
+        yield None, ref, where or wf.span
+
+
+def _all_refs(ref: Ref) -> Iterator[Ref]:
+    yield ref
+    for inner in ref.nested:
+        yield from _all_refs(inner)
+
+
+def references(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for wf in ctx.program.all_workflows():
+        scope = ctx.scope(wf)
+        for consumer, outer, span in consumers(wf):
+            for ref in _all_refs(outer):
+                yield from _check(ctx, wf, scope, consumer, ref, ref.span or span)
+
+
+def _reader(consumer: str | None) -> str:
+    return f"`{consumer}`" if consumer is not None else "the workflow output"
+
+
+def _check(
+    ctx: CheckContext,
+    wf: Workflow,
+    scope: ScopeIndex,
+    consumer: str | None,
+    ref: Ref,
+    span: Span | None,
+) -> Iterator[Diagnostic]:
+    reader = _reader(consumer)
+    if ref.source == "workflow":
+        yield from _workflow_ref(ctx, wf, reader, ref, span)
+        return
+    if ref.root is None and ref.source in ENV_NAMES:
+        return
+    producer = scope.tasks.get(ref.source)
+    if producer is None:
+        base, sep, suffix = ref.source.partition("__")
+        if sep and suffix.isdigit() and base in scope.tasks and scope.in_loop(base):
+            loop = scope.in_loop(base)
+            yield LoopScopeViolation(
+                f"{reader} reads {ref.expression}, but a loop iteration's ref `{ref.source}` "
+                "is not addressable: Conductor registers loop tasks without the `__N` suffix",
+                span,
+                hint=f"read `${{{base}.output...}}` (the latest iteration) or "
+                f"`${{{loop}.output['{suffix}'].{base}...}}` (iteration {suffix})",
+            )
+            return
+        yield UnknownReference(
+            f"{reader} reads {ref.expression}, but no task in workflow `{wf.name}` has the "
+            f"reference name `{ref.source}`; Conductor resolves it to null",
+            span,
+            hint=did_you_mean(ref.source, scope.tasks),
+        )
+        return
+    if ref.root is not None and ref.root not in TASK_FIELDS:
+        yield UnknownWorkflowField(
+            f"{reader} reads {ref.expression}, but a task has no field `{ref.root}`",
+            span,
+            hint=did_you_mean(ref.root, TASK_FIELDS) or "use `output`, `input`, `status`, ...",
+        )
+        return
+    yield from _order(scope, consumer, reader, ref, producer, span)
+    if ref.root == "output" and ref.path and isinstance(ref.path[0], str):
+        key = ref.path[0]
+        declared = ctx.declared_outputs(wf, producer)
+        if declared is not None and not _declares(producer, declared, key):
+            shown = ", ".join(f"`{k}`" for k in sorted(declared)) or "nothing"
+            yield UndeclaredOutput(
+                f"{reader} reads `{key}` from `{producer.ref}`, whose task "
+                f"`{producer.name}` declares only {shown}",
+                span,
+                hint=did_you_mean(key, declared),
+            )
+
+
+def _declares(producer: Task, declared: frozenset[str], key: str) -> bool:
+    if key in declared:
+        return True
+    # A DO_WHILE's output also holds one entry per iteration, "1", "2", ...
+    return producer.type == "DO_WHILE" and key.isdigit()
+
+
+def _order(
+    scope: ScopeIndex,
+    consumer: str | None,
+    reader: str,
+    ref: Ref,
+    producer: Task,
+    span: Span | None,
+) -> Iterator[Diagnostic]:
+    relation = scope.relation(producer.ref, consumer)
+    order, via = relation.order, relation.via
+    if order is Order.LATER:
+        where = (
+            "itself"
+            if producer.ref == consumer
+            else (
+                "a task inside it"
+                if consumer in scope.enclosing(producer.ref)
+                else "a task that runs later"
+            )
+        )
+        yield ReadBeforeRun(
+            f"{reader} reads {ref.expression}, but `{producer.ref}` is {where}: it has not run "
+            "when the value is resolved, so Conductor gives null",
+            span,
+            hint="read it from a task that runs after it",
+        )
+    elif order is Order.PARALLEL:
+        yield ReadFromParallelBranch(
+            f"{reader} reads {ref.expression}, which runs in a parallel branch of fork `{via}`",
+            span,
+            hint="read it after the join, or move the task into the same branch",
+        )
+    elif order is Order.EXCLUSIVE:
+        yield ReadBeforeRun(
+            f"{reader} reads {ref.expression}, but `{producer.ref}` is in another case of "
+            f"`{via}`: the two never run in the same execution, so Conductor gives null",
+            span,
+            hint="read it after the switch, or move the task into this case",
+        )
+    elif order is Order.CONDITIONAL:
+        yield MayNotHaveRun(
+            f"{reader} reads {ref.expression}, but `{producer.ref}` runs only in one case of "
+            f"`{via}`; when another case is taken the value is null",
+            span,
+            hint="give every case a task producing the value, or handle null",
+        )
+
+
+def _workflow_ref(
+    ctx: CheckContext, wf: Workflow, reader: str, ref: Ref, span: Span | None
+) -> Iterator[Diagnostic]:
+    root = ref.root
+    if root is None:
+        return
+    special = WORKFLOW_SPECIAL if ctx.target.version != "3.21.22" else frozenset()
+    if root in special:
+        return
+    if root not in WORKFLOW_FIELDS:
+        yield UnknownWorkflowField(
+            f"{reader} reads {ref.expression}, but Conductor provides no `workflow.{root}`",
+            span,
+            hint=did_you_mean(root, WORKFLOW_FIELDS | special),
+        )
+        return
+    if root == "input" and ref.path and isinstance(ref.path[0], str) and wf.inputs is not None:
+        template = wf.fields.get("inputTemplate")
+        known = set(wf.inputs) | (set(template) if isinstance(template, dict) else set())
+        key = ref.path[0]
+        if key not in known:
+            shown = ", ".join(f"`{k}`" for k in wf.inputs) or "none"
+            yield UnknownWorkflowInput(
+                f"{reader} reads workflow input `{key}`, but workflow `{wf.name}` declares "
+                f"the inputs {shown}",
+                span,
+                hint=did_you_mean(key, known) or "add it to the workflow's inputParameters",
+            )

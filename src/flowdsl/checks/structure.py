@@ -1,0 +1,264 @@
+"""Structure: forks and joins, switches, loops, TERMINATE, and each construct's own fields.
+
+Rules from Conductor's ``WorkflowTaskTypeConstraint`` (core/.../validations/, checked at
+registration) and from its mappers (core/.../execution/mapper/, which fail the workflow at
+run time: "Fork task definition is not followed by a join task", ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from flowdsl.diagnostics import (
+    Diagnostic,
+    EmptyFork,
+    ForkWithoutJoin,
+    JoinOnMismatch,
+    MissingConstructField,
+    SwitchWithoutCases,
+    TaskAfterTerminate,
+)
+from flowdsl.ir.nodes import Ref, Task, Template, Workflow
+
+if TYPE_CHECKING:
+    from flowdsl.checks import CheckContext
+
+FORKS = frozenset({"FORK_JOIN", "FORK_JOIN_DYNAMIC"})
+TERMINATION_STATUSES = frozenset({"COMPLETED", "FAILED", "TERMINATED"})
+
+
+def _lists(wf: Workflow) -> Iterator[list[Task]]:
+    yield wf.tasks
+    for task in wf.walk():
+        yield from task.blocks.values()
+
+
+def structure(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for wf in ctx.program.all_workflows():
+        for tasks in _lists(wf):
+            yield from _sequence(tasks)
+        for task in wf.walk():
+            yield from _fields(ctx, task)
+            if task.type == "DO_WHILE":
+                for inner in task.blocks.get("loopOver", []):
+                    for nested in inner.walk():
+                        if nested.type == "DO_WHILE":
+                            yield MissingConstructField(
+                                f"DO_WHILE `{nested.ref}` is nested in DO_WHILE `{task.ref}`; "
+                                "Conductor does not support nested loops",
+                                nested.span,
+                                hint="move the inner loop into a sub-workflow",
+                            )
+
+
+def _sequence(tasks: list[Task]) -> Iterator[Diagnostic]:
+    for index, task in enumerate(tasks):
+        following = tasks[index + 1] if index + 1 < len(tasks) else None
+        if task.type in FORKS:
+            if following is None or following.type != "JOIN":
+                yield ForkWithoutJoin(
+                    f"{task.type} `{task.ref}` is not immediately followed by a JOIN; "
+                    "Conductor fails the workflow when it reaches the fork",
+                    task.span,
+                    hint="add a JOIN task right after it in the same list",
+                )
+            elif task.type == "FORK_JOIN":
+                yield from _join_on(task, following)
+        if task.type == "FORK_JOIN":
+            branches = [b for label, b in task.blocks.items() if label.startswith("forkTasks/")]
+            if not branches:
+                yield EmptyFork(
+                    f"FORK_JOIN `{task.ref}` has no branches; Conductor rejects it",
+                    task.span,
+                    hint="give forkTasks at least one non-empty branch",
+                )
+            for number, branch in enumerate(branches):
+                if not branch:
+                    yield EmptyFork(
+                        f"branch {number} of FORK_JOIN `{task.ref}` is empty; Conductor fails "
+                        "the workflow when it schedules the fork",
+                        task.field_spans.get("forkTasks", task.span),
+                        hint="remove the empty branch or give it a task",
+                    )
+        if task.type == "TERMINATE" and following is not None:
+            yield TaskAfterTerminate(
+                f"`{following.ref}` follows TERMINATE `{task.ref}` in the same list and never runs",
+                following.span,
+                hint="remove it, or move the TERMINATE to the end of the list",
+            )
+        if task.type in ("SWITCH", "DECISION") and not any(
+            label.startswith("decisionCases/") for label in task.blocks
+        ):
+            yield SwitchWithoutCases(
+                f"{task.type} `{task.ref}` has no decisionCases; Conductor rejects it",
+                task.span,
+                hint="add at least one case",
+            )
+
+
+def _join_on(fork: Task, join: Task) -> Iterator[Diagnostic]:
+    tails = [
+        branch[-1].ref
+        for label, branch in fork.blocks.items()
+        if label.startswith("forkTasks/") and branch
+    ]
+    join_on = join.fields.get("joinOn")
+    names = [r for r in join_on if isinstance(r, str)] if isinstance(join_on, list) else []
+    where = join.field_spans.get("joinOn", join.span)
+    for ref in names:
+        if ref not in tails:
+            yield JoinOnMismatch(
+                f"JOIN `{join.ref}` waits for `{ref}`, which is not the last task of a branch of "
+                f"`{fork.ref}` (those are {', '.join(f'`{t}`' for t in tails)})",
+                where,
+                hint="joinOn lists the last task of each branch",
+            )
+    for tail in tails:
+        if tail not in names:
+            yield JoinOnMismatch(
+                f"JOIN `{join.ref}` does not wait for `{tail}`, the last task of a branch of "
+                f"`{fork.ref}`: that branch may still run after the join",
+                where,
+                hint=f"add `{tail}` to joinOn",
+            )
+
+
+def _literal(value: Any) -> bool:
+    return not isinstance(value, Ref | Template)
+
+
+def _has(task: Task, key: str) -> bool:
+    value = task.fields.get(key)
+    return value is not None and value != ""
+
+
+def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
+    missing: list[str] = []
+    notes: list[str] = []
+    inputs = task.inputs
+    definition = ctx.program.task_defs.get(task.name)
+    template = definition.fields.get("inputTemplate") if definition is not None else None
+    from_template = set(template) if isinstance(template, dict) else set()
+    kind = task.type
+    # Rules: WorkflowTaskTypeConstraint.java (registration) and the task mappers (run time).
+    if kind == "EVENT" and not _has(task, "sink"):
+        missing.append("sink")
+    elif kind == "DECISION" and not (_has(task, "caseValueParam") or _has(task, "caseExpression")):
+        missing.append("caseValueParam or caseExpression")
+    elif kind == "SWITCH":
+        if not _has(task, "evaluatorType"):
+            missing.append("evaluatorType")
+        elif not _has(task, "expression"):
+            missing.append("expression")
+        elif (
+            task.fields.get("evaluatorType") == "value-param"
+            and task.fields["expression"] not in inputs
+        ):
+            notes.append(
+                f"value-param SWITCH `{task.ref}` switches on input "
+                f"`{task.fields['expression']}`, which its inputParameters do not define; "
+                "the default case would always run"
+            )
+    elif kind == "DO_WHILE":
+        if not _has(task, "loopCondition"):
+            missing.append("loopCondition")
+        if not task.blocks.get("loopOver"):
+            missing.append("loopOver")
+    elif kind == "DYNAMIC":
+        param = task.fields.get("dynamicTaskNameParam")
+        if not param:
+            missing.append("dynamicTaskNameParam")
+        elif param not in inputs:
+            notes.append(
+                f"DYNAMIC `{task.ref}` takes its task name from input `{param}`, which its "
+                "inputParameters do not define"
+            )
+    elif kind == "FORK_JOIN_DYNAMIC":
+        yield from _dynamic_fork(ctx, task)
+    elif kind == "SUB_WORKFLOW":
+        param = task.fields.get("subWorkflowParam")
+        if not isinstance(param, dict):
+            missing.append("subWorkflowParam")
+        elif not param.get("name") and not param.get("workflowDefinition"):
+            missing.append("subWorkflowParam.name")
+    elif kind == "HTTP":
+        modern = ctx.target.version != "3.21.22" and ("uri" in inputs or "method" in inputs)
+        if "http_request" not in inputs and "http_request" not in from_template and not modern:
+            missing.append("inputParameters.http_request")
+    elif kind == "KAFKA_PUBLISH":
+        if "kafka_request" not in inputs and "kafka_request" not in from_template:
+            missing.append("inputParameters.kafka_request")
+    elif kind == "JSON_JQ_TRANSFORM":
+        if "queryExpression" not in inputs and "queryExpression" not in from_template:
+            missing.append("inputParameters.queryExpression")
+    elif kind == "INLINE":
+        if "expression" not in inputs:
+            missing.append("inputParameters.expression")
+    elif kind == "LAMBDA":
+        if "scriptExpression" not in inputs:
+            missing.append("inputParameters.scriptExpression")
+    elif kind == "TERMINATE":
+        status = inputs.get("terminationStatus")
+        if status not in TERMINATION_STATUSES or not _literal(status):
+            notes.append(
+                f"TERMINATE `{task.ref}` needs inputParameters.terminationStatus written as "
+                "COMPLETED, FAILED or TERMINATED (a literal, not an expression)"
+            )
+        if task.fields.get("optional") is True:
+            notes.append(f"TERMINATE `{task.ref}` cannot be optional")
+    elif (
+        kind == "WAIT"
+        and inputs.get("duration") not in (None, "")
+        and inputs.get("until")
+        not in (
+            None,
+            "",
+        )
+    ):
+        notes.append(f"WAIT `{task.ref}` has both duration and until; give only one")
+    for name in missing:
+        yield MissingConstructField(
+            f"{kind} `{task.ref}` has no {name}, which the type requires",
+            task.span,
+            hint=f"set {name}",
+        )
+    for note in notes:
+        yield MissingConstructField(note, task.span)
+
+
+def _dynamic_fork(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
+    fields = task.fields
+    simple = "forkTaskInputs" in task.inputs
+    legacy = _has(task, "dynamicForkJoinTasksParam")
+    classic = _has(task, "dynamicForkTasksParam") or _has(task, "dynamicForkTasksInputParamName")
+    if legacy and classic:
+        yield MissingConstructField(
+            f"FORK_JOIN_DYNAMIC `{task.ref}` mixes dynamicForkJoinTasksParam with "
+            "dynamicForkTasksParam/dynamicForkTasksInputParamName; Conductor rejects it",
+            task.span,
+            hint="use one form",
+        )
+        return
+    if legacy:
+        return
+    if simple and ctx.target.version != "3.21.22":
+        return  # forkTaskInputs alone is enough since the 3.21 line
+    for name in ("dynamicForkTasksParam", "dynamicForkTasksInputParamName"):
+        if not _has(task, name):
+            yield MissingConstructField(
+                f"FORK_JOIN_DYNAMIC `{task.ref}` has no {name}, which the type requires",
+                task.span,
+                hint="set dynamicForkTasksParam and dynamicForkTasksInputParamName"
+                + (
+                    ""
+                    if ctx.target.version == "3.21.22"
+                    else ", or give inputParameters.forkTaskInputs"
+                ),
+            )
+        elif not simple and fields[name] not in task.inputs:
+            yield MissingConstructField(
+                f"FORK_JOIN_DYNAMIC `{task.ref}`: {name} names input `{fields[name]}`, which "
+                "its inputParameters do not define",
+                task.span,
+            )

@@ -1,0 +1,67 @@
+"""Sub-workflows: no recursion; a child without a version must be among the inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+from flowdsl.checks._outputs import sub_workflow_child
+from flowdsl.diagnostics import Diagnostic, SubWorkflowRecursion, UnknownSubWorkflow
+from flowdsl.ir.nodes import Task, Workflow
+
+if TYPE_CHECKING:
+    from flowdsl.checks import CheckContext
+
+
+def _child_name(task: Task) -> str | None:
+    if task.inline_workflow is not None:
+        return task.inline_workflow.name
+    param = task.fields.get("subWorkflowParam")
+    name = param.get("name") if isinstance(param, dict) else None
+    return name if isinstance(name, str) and "${" not in name else None
+
+
+def sub_workflows(ctx: CheckContext) -> Iterator[Diagnostic]:
+    calls: nx.DiGraph[str] = nx.DiGraph()
+    sites: dict[tuple[str, str], Task] = {}
+    for wf in ctx.program.all_workflows():
+        for task in wf.walk():
+            if task.type != "SUB_WORKFLOW":
+                continue
+            name = _child_name(task)
+            if name is None:
+                continue
+            calls.add_edge(wf.name, name)
+            sites.setdefault((wf.name, name), task)
+            yield from _unknown_child(ctx, wf, task, name)
+    reported: set[frozenset[str]] = set()
+    for cycle in nx.simple_cycles(calls):
+        members = frozenset(cycle)
+        if members in reported:
+            continue
+        reported.add(members)
+        path = " -> ".join([*cycle, cycle[0]])
+        site = sites[(cycle[-1], cycle[0])]
+        yield SubWorkflowRecursion(
+            f"sub-workflow recursion: {path}; every run would start another one",
+            site.span,
+            hint="break the cycle: a workflow cannot contain itself",
+        )
+
+
+def _unknown_child(ctx: CheckContext, wf: Workflow, task: Task, name: str) -> Iterator[Diagnostic]:
+    param = task.fields.get("subWorkflowParam")
+    if task.inline_workflow is not None or not isinstance(param, dict):
+        return
+    if param.get("version") is not None:
+        return  # a pinned version may be registered on the server already
+    if sub_workflow_child(ctx.program, task) is None:
+        yield UnknownSubWorkflow(
+            f"`{task.ref}` starts workflow `{name}` without a version, and `{name}` is not "
+            "among the inputs: Conductor looks the latest version up when the parent starts, "
+            "and the parent fails to start if none is registered",
+            task.span,
+            hint=f"pass `{name}`'s definition too, or pin subWorkflowParam.version",
+        )

@@ -1,0 +1,116 @@
+"""Where each task sits in a workflow, and what that says about the order tasks run in.
+
+Conductor runs a task list in order; a construct holds task lists (blocks): every branch of
+a FORK_JOIN runs (in parallel, until the JOIN after it), exactly one case of a SWITCH or
+DECISION runs, a DO_WHILE body runs at least once. So a workflow is a tree, and whether a
+task surely ran before another reads off their positions in it: one pass computes every
+task's chain of (list, index) steps from the root, and each question costs the depth of the
+tree, not the size of the workflow (per-pair graph reachability would be quadratic).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from flowdsl.ir.nodes import Task, Workflow
+
+CONDITIONAL_TYPES = frozenset({"SWITCH", "DECISION"})
+PARALLEL_TYPES = frozenset({"FORK_JOIN"})
+LOOP_TYPES = frozenset({"DO_WHILE"})
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One level of a position: the task list (``block`` of ``container``) and the index."""
+
+    container: str | None  # taskReferenceName of the construct; None for the workflow's list
+    block: str  # the block label ("" for the workflow's own list)
+    index: int
+
+
+class Order(Enum):
+    """How a producer's run relates to a consumer reading it."""
+
+    BEFORE = "before"  # surely ran and completed before the consumer is scheduled
+    CONDITIONAL = "conditional"  # ran before, unless a SWITCH case around it was not taken
+    EXCLUSIVE = "exclusive"  # in another case of the same SWITCH: never in the same run
+    PARALLEL = "parallel"  # in a sibling branch of a fork, before its JOIN
+    LATER = "later"  # later in the sequence (or the consumer itself / a task inside it)
+    ENCLOSING = "enclosing"  # the producer is a construct the consumer runs inside
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    order: Order
+    # The construct that decides it: the SWITCH or FORK, when there is one.
+    via: str | None = None
+
+
+class ScopeIndex:
+    """Positions of every task of one workflow (nested blocks included)."""
+
+    def __init__(self, workflow: Workflow) -> None:
+        self.positions: dict[str, tuple[Step, ...]] = {}
+        self.tasks: dict[str, Task] = {}
+        self.end: tuple[Step, ...] = (Step(None, "", len(workflow.tasks)),)
+        stack: list[tuple[list[Task], str | None, str, tuple[Step, ...]]] = [
+            (workflow.tasks, None, "", ())
+        ]
+        while stack:
+            tasks, container, block, prefix = stack.pop()
+            for index, task in enumerate(tasks):
+                position = (*prefix, Step(container, block, index))
+                if task.ref not in self.positions:  # duplicates are the names check's business
+                    self.positions[task.ref] = position
+                    self.tasks[task.ref] = task
+                for label, inner in task.blocks.items():
+                    stack.append((inner, task.ref, label, position))
+
+    def kind(self, ref: str | None) -> str | None:
+        task = self.tasks.get(ref) if ref is not None else None
+        return task.type if task is not None else None
+
+    def enclosing(self, ref: str) -> list[str]:
+        """The constructs around a task, outermost first."""
+        return [s.container for s in self.positions[ref][1:] if s.container is not None]
+
+    def relation(self, producer: str, consumer: str | None) -> Relation:
+        """How ``producer`` relates to ``consumer`` (None: the workflow's outputParameters)."""
+        p = self.positions[producer]
+        c = self.positions[consumer] if consumer is not None else self.end
+        if producer == consumer:
+            return Relation(Order.LATER)
+        depth = 0
+        while depth < len(p) and depth < len(c):
+            ps, cs = p[depth], c[depth]
+            if (ps.container, ps.block) != (cs.container, cs.block):
+                # Different blocks of one construct.
+                kind = self.kind(ps.container)
+                if kind in PARALLEL_TYPES:
+                    return Relation(Order.PARALLEL, ps.container)
+                if kind in CONDITIONAL_TYPES:
+                    return Relation(Order.EXCLUSIVE, ps.container)
+                return Relation(Order.LATER, ps.container)  # e.g. blocks we do not model
+            if ps.index != cs.index:
+                if ps.index > cs.index:
+                    return Relation(Order.LATER)
+                return self._ran(p[depth + 1 :])
+            depth += 1
+        if len(p) < len(c):
+            return Relation(Order.ENCLOSING, producer)  # the consumer runs inside the producer
+        return Relation(Order.LATER)  # the producer runs inside the consumer
+
+    def _ran(self, inner: tuple[Step, ...]) -> Relation:
+        """The producer's construct completed earlier: did the producer itself run in it?"""
+        for step in inner:
+            if self.kind(step.container) in CONDITIONAL_TYPES:
+                return Relation(Order.CONDITIONAL, step.container)
+        return Relation(Order.BEFORE)
+
+    def in_loop(self, ref: str) -> str | None:
+        """The DO_WHILE whose body holds the task, if any (innermost)."""
+        for container in reversed(self.enclosing(ref)):
+            if self.kind(container) in LOOP_TYPES:
+                return container
+        return None
