@@ -27,4 +27,4 @@ def fill_owner_email(program: Program, owner_email: str | None) -> Program:
             task_defs[name] = dataclasses.replace(
                 td, fields={**td.fields, "ownerEmail": owner_email}
             )
-    return Program(workflows, task_defs)
+    return Program(workflows, task_defs, list(program.files))
