@@ -1,0 +1,245 @@
+"""JSON source files, with line and column numbers computed only when a finding needs them.
+
+The IR built from JSON carries RFC 6901 pointers (``Span.pointer``), not line numbers:
+finding the position of every value of a 20k-task file would cost more than checking it.
+:meth:`JsonDocument.position` turns a pointer into a 1-based line and column on request:
+
+* the first request builds the table of line starts (one pass over the text, in C);
+* each object or array on the way down is indexed once (the offsets of its members, found
+  with the C scanner of :mod:`json`) and cached, so later requests cost the pointer's depth.
+
+Columns count characters (code points), as Python's own JSON errors do; a UTF-8 byte order
+mark is not counted. :func:`resolve_spans` fills in the line and column of findings whose
+span has a pointer.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import json
+import re
+from collections.abc import Callable, Iterable, MutableMapping
+from itertools import accumulate
+from pathlib import Path
+from typing import Any, cast
+
+from flowdsl.diagnostics import Diagnostic
+from flowdsl.errors import LoadError
+
+# The C scanner of the json module: (value, end) for the value starting at an index, and
+# (text, end) for the string whose opening quote is just before an index.
+_SCAN_ONCE = cast(Callable[[str, int], tuple[Any, int]], json.JSONDecoder().scan_once)  # type: ignore[attr-defined]
+_SCANSTRING = cast(Callable[[str, int], tuple[str, int]], json.decoder.scanstring)  # type: ignore[attr-defined]
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_UNSET: Any = object()
+
+
+class JsonDocument:
+    """One JSON file: its text, its data (parsed on first use) and positions on request."""
+
+    __slots__ = ("_data", "_index", "_line_starts", "path", "text")
+
+    def __init__(self, path: str, text: str, data: Any = _UNSET) -> None:
+        self.path = path
+        self.text = text
+        self._data = data
+        self._line_starts: list[int] | None = None
+        # offset of an object or array -> what is known of its members so far
+        self._index: dict[int, _Members] = {}
+
+    @property
+    def data(self) -> Any:
+        if self._data is _UNSET:
+            self._data = _parse(self.path, self.text)
+        return self._data
+
+    def position(self, pointer: str) -> tuple[int, int]:
+        """1-based line and column of the value at ``pointer``.
+
+        For an object member that is the value, not its key. A pointer that leads nowhere
+        gives the position of the deepest value it does reach. Of a key repeated in one
+        object, the first is found.
+        """
+        return self.line_column(self.offset(pointer))
+
+    def offset(self, pointer: str) -> int:
+        """Index in :attr:`text` of the value at ``pointer`` (or of its deepest ancestor)."""
+        at = _skip(self.text, 0)
+        if pointer:
+            for token in pointer.split("/")[1:]:
+                found = self._member(at, token)
+                if found is None:
+                    break
+                at = found
+        return at
+
+    def line_column(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of an index in :attr:`text`."""
+        starts = self._line_starts
+        if starts is None:
+            starts = [0, *accumulate(len(line) + 1 for line in self.text.split("\n"))]
+            self._line_starts = starts
+        line = bisect.bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
+
+    def _member(self, at: int, token: str) -> int | None:
+        """The offset of member ``token`` of the object or array at ``at``.
+
+        Members are indexed as far as needed and no further: finding ``/tasks`` does not
+        read the tasks, finding ``/tasks/3`` reads only the first four.
+        """
+        members = self._index.get(at)
+        if members is None:
+            members = _Members.start(self.text, at)
+            if members is None:
+                return None  # a scalar: the pointer goes deeper than the document
+            self._index[at] = members
+        if members.keys is not None:
+            key = token.replace("~1", "/").replace("~0", "~") if "~" in token else token
+            return members.find_key(self.text, key)
+        if token.isascii() and token.isdigit():
+            return members.find_index(self.text, int(token))
+        return None
+
+
+class _Members:
+    """The members of one object or array found so far, and where reading stopped.
+
+    The value of the last member found is not read until a later member is asked for, so
+    finding ``/tasks`` never reads the tasks.
+    """
+
+    __slots__ = ("items", "keys", "next", "pending")
+
+    def __init__(self, keys: dict[str, int] | None, next_at: int) -> None:
+        self.keys = keys  # object: key -> offset of its value (None for an array)
+        self.items: list[int] = []  # array: offsets of the elements
+        self.next = next_at  # where the next member starts; -1 once all are read
+        self.pending = -1  # offset of the last value found, not yet read past
+
+    @classmethod
+    def start(cls, text: str, at: int) -> _Members | None:
+        opener = text[at : at + 1]
+        if opener not in ("{", "["):
+            return None
+        first = _skip(text, at + 1)
+        members = cls({} if opener == "{" else None, first)
+        if text[first : first + 1] in ("}", "]"):
+            members.next = -1
+        return members
+
+    def find_key(self, text: str, key: str) -> int | None:
+        keys = self.keys
+        assert keys is not None
+        found = keys.get(key)
+        while found is None and self._advance(text):
+            found = keys.get(key)
+        return found
+
+    def find_index(self, text: str, index: int) -> int | None:
+        items = self.items
+        while len(items) <= index and self._advance(text):
+            pass
+        return items[index] if index < len(items) else None
+
+    def _advance(self, text: str) -> bool:
+        """Read one more member; False when there are no more."""
+        try:
+            if self.pending != -1:
+                _, i = _SCAN_ONCE(text, self.pending)
+                self.pending = -1
+                i = _skip(text, i)
+                self.next = _skip(text, i + 1) if text[i] == "," else -1
+            i = self.next
+            if i == -1:
+                return False
+            if self.keys is not None:
+                key, i = _SCANSTRING(text, i + 1)
+                i = _skip(text, i)
+                if text[i] != ":":
+                    raise ValueError("expected ':'")
+                i = _skip(text, i + 1)
+                self.keys.setdefault(key, i)
+            else:
+                self.items.append(i)
+            self.pending = i
+        except (ValueError, IndexError, StopIteration):
+            self.next = self.pending = -1  # not JSON (changed since it was read): stop
+            return False
+        return True
+
+
+def _skip(text: str, at: int) -> int:
+    match = _WHITESPACE.match(text, at)
+    return match.end() if match else at
+
+
+def _parse(path: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LoadError(f"{path}:{exc.lineno}:{exc.colno}: malformed JSON: {exc.msg}") from None
+    except RecursionError:
+        raise LoadError(f"{path}: malformed JSON: nested too deeply") from None
+
+
+def read_text(path: Path) -> str:
+    """The file's text (UTF-8, an optional byte order mark dropped); LoadError if unreadable."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise LoadError(f"{path}: no such file or directory") from None
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start].decode("utf-8", errors="replace")
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        raise LoadError(f"{path}:{line}:{column}: not UTF-8 text: {exc.reason}") from None
+
+
+def load_json(path: Path) -> JsonDocument:
+    """Read and parse a JSON file; LoadError for unreadable files and malformed JSON."""
+    text = read_text(path)
+    shown = str(path)
+    return JsonDocument(shown, text, _parse(shown, text))
+
+
+def resolve_spans(
+    diagnostics: Iterable[Diagnostic],
+    documents: MutableMapping[str, JsonDocument | None] | None = None,
+) -> list[Diagnostic]:
+    """The findings with line and column filled in wherever the span has only a pointer.
+
+    ``documents`` caches the files read, by ``Span.file``; pass the same dict to several
+    calls to read each file once. A file that can no longer be read keeps its findings
+    without a line.
+    """
+    cache: MutableMapping[str, JsonDocument | None] = {} if documents is None else documents
+    out: list[Diagnostic] = []
+    for diagnostic in diagnostics:
+        span = diagnostic.span
+        if span is None or span.pointer is None or span.line is not None:
+            out.append(diagnostic)
+            continue
+        if span.file in cache:
+            document = cache[span.file]
+        else:
+            try:
+                document = JsonDocument(span.file, read_text(Path(span.file)))
+            except LoadError:
+                document = None
+            cache[span.file] = document
+        if document is None:
+            out.append(diagnostic)
+            continue
+        line, column = document.position(span.pointer)
+        resolved = dataclasses.replace(span, line=line, column=column)
+        out.append(dataclasses.replace(diagnostic, span=resolved))
+    return out
+
+
+__all__ = ["JsonDocument", "load_json", "read_text", "resolve_spans"]

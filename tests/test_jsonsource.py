@@ -1,0 +1,252 @@
+"""JSON files with positions computed on request (flowdsl.jsonsource)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flowdsl.diagnostics import BadName, MalformedExpression
+from flowdsl.errors import LoadError
+from flowdsl.ir.nodes import Span
+from flowdsl.jsonsource import JsonDocument, load_json, resolve_spans
+
+
+def write(tmp_path: Path, text: str, name: str = "doc.json") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def at(document: JsonDocument, pointer: str) -> str:
+    """The text from the position of ``pointer`` to the end of its line."""
+    line, column = document.position(pointer)
+    return document.text.split("\n")[line - 1][column - 1 :]
+
+
+# -- loading --------------------------------------------------------------------------------
+
+
+def test_load_parses_the_data(tmp_path: Path) -> None:
+    document = load_json(write(tmp_path, '{"a": [1, 2]}'))
+    assert document.data == {"a": [1, 2]}
+    assert document.path == str(tmp_path / "doc.json")
+
+
+def test_malformed_json_names_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, '{\n  "a": 1,\n  "b": [1, 2,]\n}\n')
+    with pytest.raises(LoadError) as info:
+        load_json(path)
+    assert str(info.value) == f"{path}:3:14: malformed JSON: Expecting value"
+
+
+def test_empty_file_is_malformed(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    with pytest.raises(LoadError, match=r":1:1: malformed JSON: Expecting value$"):
+        load_json(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match=r"nope\.json: no such file or directory"):
+        load_json(tmp_path / "nope.json")
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match="cannot read"):
+        load_json(tmp_path)  # a directory
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes(b'{\n "a": "caf\xe9"\n}')
+    with pytest.raises(LoadError, match=r"latin1.json:2:11: not UTF-8 text"):
+        load_json(path)
+
+
+def test_byte_order_mark_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b'\xef\xbb\xbf{"a": 1}')
+    document = load_json(path)
+    assert document.data == {"a": 1}
+    assert document.position("/a") == (1, 7)
+
+
+# -- positions ------------------------------------------------------------------------------
+
+DOC = """{
+  "name": "wf",
+  "tasks": [
+    {"name": "a", "inputParameters": {"x": "${workflow.input.x}"}},
+    {
+      "name": "b",
+      "inputParameters": {
+        "fileLocation": "${a.output.fileLocation}",
+        "list": [1, [2, {"deep": true}]]
+      }
+    }
+  ],
+  "a/b": {"c~d": 5},
+  "": "empty key",
+  "empty": {},
+  "nothing": []
+}
+"""
+
+
+@pytest.fixture
+def document(tmp_path: Path) -> JsonDocument:
+    return load_json(write(tmp_path, DOC))
+
+
+def test_root(document: JsonDocument) -> None:
+    assert document.position("") == (1, 1)
+
+
+def test_member_value_not_key(document: JsonDocument) -> None:
+    assert document.position("/name") == (2, 11)
+    assert document.position("/tasks/1/inputParameters/fileLocation") == (8, 25)
+    assert at(document, "/tasks/1/inputParameters/fileLocation").startswith('"${a.output')
+
+
+def test_nested_pointers(document: JsonDocument) -> None:
+    assert at(document, "/tasks/0").startswith('{"name": "a"')
+    assert at(document, "/tasks/0/inputParameters/x") == '"${workflow.input.x}"}},'
+    assert at(document, "/tasks/1/inputParameters/list/1/1/deep") == "true}]]"
+    assert at(document, "/tasks/1/inputParameters/list/1/0").startswith("2, {")
+
+
+def test_escaped_tokens(document: JsonDocument) -> None:
+    assert at(document, "/a~1b/c~0d") == "5},"
+    assert at(document, "/") == '"empty key",'
+
+
+def test_missing_pointer_gives_the_deepest_value(document: JsonDocument) -> None:
+    assert document.position("/tasks/7") == document.position("/tasks")
+    assert document.position("/tasks/x") == document.position("/tasks")
+    assert document.position("/nope/deeper") == (1, 1)
+    assert document.position("/name/deeper") == document.position("/name")
+    assert document.position("/empty/x") == document.position("/empty")
+    assert document.position("/nothing/0") == document.position("/nothing")
+
+
+def test_columns_count_characters_after_escapes_and_unicode(tmp_path: Path) -> None:
+    text = '{"k\\u00e9y \\"q\\"": "é€😀\\n", "b": 1, "c": ["\\\\", "😀", 2]}'
+    document = load_json(write(tmp_path, text))
+    assert document.data['kéy "q"'] == "é€😀\n"
+    assert document.position("/b") == (1, text.index('1, "c"') + 1)
+    assert document.position("/c/2") == (1, text.index("2]") + 1)
+    assert document.position('/kéy "q"') == (1, text.index('"é€') + 1)
+
+
+def test_crlf_line_ends(tmp_path: Path) -> None:
+    document = load_json(write(tmp_path, '{\r\n  "a": 1,\r\n  "b": 2\r\n}'))
+    assert document.position("/b") == (3, 8)
+
+
+def test_repeated_key_gives_the_first(tmp_path: Path) -> None:
+    document = load_json(write(tmp_path, '{"a": 1,\n "a": 2}'))
+    assert document.position("/a") == (1, 7)
+
+
+def test_positions_need_no_parse(tmp_path: Path) -> None:
+    document = JsonDocument("x.json", '{"a": {"b": [10, 20]}}')
+    assert document.position("/a/b/1") == (1, 18)
+
+
+def test_changed_text_does_not_raise() -> None:
+    document = JsonDocument("x.json", '{"a": {"b": [10, 20 "c": 1}')
+    assert document.position("/a/b/5") == document.position("/a/b")
+    assert document.position("/a/c") == document.position("/a")
+
+
+# -- laziness -------------------------------------------------------------------------------
+
+
+def test_nothing_is_indexed_until_asked(tmp_path: Path) -> None:
+    tasks = [{"name": f"t{i}", "inputParameters": {"x": i}} for i in range(50)]
+    document = load_json(write(tmp_path, json.dumps({"name": "wf", "tasks": tasks}, indent=1)))
+    assert document._line_starts is None
+    assert document._index == {}
+    document.position("/tasks/3/inputParameters/x")
+    assert document._line_starts is not None
+    tasks_at = document.offset("/tasks")
+    # Only as far as needed: the first four tasks, not the other 46.
+    assert len(document._index[tasks_at].items) == 4
+    indexed = len(document._index)
+    document.position("/tasks/3/inputParameters/x")
+    assert len(document._index) == indexed
+
+
+# -- every pointer of random documents --------------------------------------------------------
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(alphabet='ab/~é "', max_size=3), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _pointers(value: Any, pointer: str = "") -> list[tuple[str, Any]]:
+    out = [(pointer, value)]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            token = key.replace("~", "~0").replace("/", "~1")
+            out.extend(_pointers(item, f"{pointer}/{token}"))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            out.extend(_pointers(item, f"{pointer}/{index}"))
+    return out
+
+
+@settings(max_examples=200)
+@given(JSON, st.sampled_from([None, 0, 1, 4]), st.booleans())
+def test_every_pointer_finds_its_value(value: Any, indent: int | None, ascii_only: bool) -> None:
+    text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
+    document = JsonDocument("x.json", text, value)
+    decoder = json.JSONDecoder()
+    lines = text.split("\n")
+    for pointer, expected in _pointers(value):
+        offset = document.offset(pointer)
+        assert decoder.raw_decode(text, offset)[0] == expected
+        line, column = document.position(pointer)
+        assert sum(len(x) + 1 for x in lines[: line - 1]) + column - 1 == offset
+
+
+# -- resolve_spans ----------------------------------------------------------------------------
+
+
+def test_resolve_spans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, DOC, "wf.json")
+    with_pointer = MalformedExpression(
+        "m", Span("wf.json", pointer="/tasks/1/inputParameters/list")
+    )
+    python_span = BadName("n", Span("wf.py", 3, 5))
+    no_span = BadName("no span")
+    resolved_already = BadName("r", Span("wf.json", 1, 1, "/name"))
+    missing_file = BadName("gone", Span("gone.json", pointer="/x"))
+    documents: dict[str, JsonDocument | None] = {}
+    out = resolve_spans(
+        [with_pointer, python_span, no_span, resolved_already, missing_file], documents
+    )
+    assert out[0] == MalformedExpression(
+        "m", Span("wf.json", 9, 17, "/tasks/1/inputParameters/list")
+    )
+    assert type(out[0]) is MalformedExpression
+    assert out[1:] == [python_span, no_span, resolved_already, missing_file]
+    assert set(documents) == {"wf.json", "gone.json"}
+    assert documents["gone.json"] is None
+    # A second call reuses the cache: the file is not read again.
+    (tmp_path / "wf.json").unlink()
+    assert resolve_spans([with_pointer], documents) == [out[0]]
