@@ -1,0 +1,1 @@
+"""Front ends that build the IR from something other than traced Python."""
