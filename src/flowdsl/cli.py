@@ -17,13 +17,14 @@ from typing import Any, TypeVar
 import click
 
 from flowdsl import __version__
+from flowdsl.checker import check_targets
 from flowdsl.compiler import compile_workflows
 from flowdsl.conductor.targets import TARGETS
 from flowdsl.config import Config, load_config
 from flowdsl.errors import FlowdslError
 from flowdsl.loader import discover
 from flowdsl.output import diff, write
-from flowdsl.report import emit_text
+from flowdsl.report import EMITTERS, emit_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -119,3 +120,44 @@ def compile_command(
         f"({len(changes.added) + len(changes.changed)} written, {len(changes.unchanged)} "
         f"unchanged, {len(changes.removed)} removed; {elapsed:.2f} s)"
     )
+
+
+@main.command("check")
+@click.argument("targets", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(EMITTERS)),
+    default="human",
+    show_default=True,
+    help="human: ruff-style lines; json: a JSON array only; github: Actions annotations.",
+)
+@click.option("--strict", is_flag=True, default=None, help="Warnings fail the check too.")
+@click.option(
+    "--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to check for."
+)
+@click.option("--owner-email", help="ownerEmail assumed for definitions that set none.")
+@_input_errors
+def check_command(
+    targets: Sequence[str],
+    output_format: str,
+    strict: bool | None,
+    target: str | None,
+    owner_email: str | None,
+) -> None:
+    """Check workflows in TARGETS: Python (files, directories, modules) or Conductor JSON.
+
+    JSON targets are .json files or directories of them, holding workflow definitions, task
+    definitions, or lists of either. Exit 0 when there are no errors (warnings too, with
+    --strict), 1 when there are, 2 when a target cannot be read.
+    """
+    config = load_config().with_overrides(target=target, owner_email=owner_email)
+    if strict is not None:
+        config = config.with_overrides(strict=strict)
+    result = check_targets(targets, config)
+    diagnostics = result.diagnostics
+    EMITTERS[output_format](diagnostics, sys.stdout)
+    if output_format == "human" and not diagnostics:
+        click.echo("All checks passed.")
+    failing = [d for d in diagnostics if d.is_error or config.strict]
+    sys.exit(1 if failing else 0)

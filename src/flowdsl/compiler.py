@@ -84,6 +84,7 @@ def compile_workflows(
     diagnostics = [d for d in diagnostics if d.code not in config.ignore]
     diagnostics.sort(key=lambda d: d.sort_key())
     result = CompileResult(program, diagnostics)
-    if not result.errors:
+    blocking = result.diagnostics if config.strict else result.errors
+    if not blocking:
         result.files = emit_program(program)
     return result

@@ -17,7 +17,7 @@ from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
 from flowdsl.conductor.models import WorkflowTask as _ModelWorkflowTask
 from flowdsl.conductor.models import snake_fields
-from flowdsl.conductor.targets import ALL_TASK_TYPES
+from flowdsl.conductor.targets import ALL_TASK_TYPES, AUDITABLE_FIELDS
 from flowdsl.diagnostics import (
     Diagnostic,
     FieldNotInTarget,
@@ -46,6 +46,8 @@ _WorkflowDefHeader: type[BaseModel] = create_model(
 _WorkflowTaskHeader: type[BaseModel] = create_model(
     "WorkflowTaskHeader",
     __base__=_ModelWorkflowTask,
+    # WorkflowTask.taskDefinition is not @Valid: the server never validates an inline TaskDef.
+    task_definition=(dict[str, Any] | None, None),
     decision_cases=(dict[str, Any], Field(default_factory=dict)),
     default_case=(list[Any], Field(default_factory=list)),
     fork_tasks=(list[Any], Field(default_factory=list)),
@@ -91,6 +93,16 @@ def _errors(
     return []
 
 
+def _problem(label: str, kind: str, msg: str, value: Any, info: dict[str, Any]) -> str:
+    """A pydantic error as a sentence about the Conductor field."""
+    if kind in _RANGE_ERRORS:
+        bound = next(iter(info.values()), None)
+        return f"{label} is {value!r}, but Conductor requires {_RANGE_ERRORS[kind]} {bound}"
+    if kind in ("enum", "literal_error") and "expected" in info:
+        return f"{label} is {value!r}, but Conductor accepts only {info['expected']}"
+    return f"{label}: {msg}"
+
+
 def _span(field: str | None, spans: Mapping[str, Span], default: Span | None) -> Span | None:
     return spans.get(field, default) if field else default
 
@@ -104,7 +116,7 @@ def _task_def(td: TaskDef, ctx: CheckContext) -> Iterator[Diagnostic]:
     python = _python_names(_ModelTaskDef) if td.origin is not None else None
     known = ctx.target.task_def_fields
     for name in td.fields:
-        if name not in known:
+        if name not in known and name not in AUDITABLE_FIELDS:
             in_model = name in python_aliases(_ModelTaskDef)
             yield FieldNotInTarget(
                 f"task definition `{td.name}`: {_label(name, python)} is not a TaskDef field "
@@ -128,17 +140,18 @@ def _task_def(td: TaskDef, ctx: CheckContext) -> Iterator[Diagnostic]:
                 hint="make timeoutSeconds at most totalTimeoutSeconds",
             )
         elif kind in _RANGE_ERRORS and field_name is not None:
-            bound = next(iter(info.values()), None)
             yield TaskDefValueOutOfRange(
-                f"task definition `{td.name}`: {_label(field_name, python)} is {value!r}, but "
-                f"Conductor requires {_RANGE_ERRORS[kind]} {bound}",
+                f"task definition `{td.name}`: "
+                + _problem(_label(field_name, python), kind, msg, value, info),
                 where,
             )
         elif kind == "too_short" and field_name == "name":
             yield TaskDefBadValue("task definition name is empty; Conductor requires one", where)
         else:
             label = _label(field_name, python) if field_name else "the definition"
-            yield TaskDefBadValue(f"task definition `{td.name}`: {label}: {msg}", where)
+            yield TaskDefBadValue(
+                f"task definition `{td.name}`: " + _problem(label, kind, msg, value, info), where
+            )
     total = td.fields.get("totalTimeoutSeconds")
     if ctx.target.total_timeout_non_negative and isinstance(total, int) and total < 0:
         # TaskDef.totalTimeoutSeconds is @Min(0) in the newer line.
@@ -183,12 +196,12 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
                     ),
                 )
         data = {k: v for k, v in header.items() if k in target.workflow_def_fields}
-        for field_name, _kind, msg, _value, _info in _errors(_WorkflowDefHeader, data):
+        for field_name, kind, msg, value, info in _errors(_WorkflowDefHeader, data):
             if field_name == "name":
                 continue  # reported by the names check
             label = _label(field_name, python) if field_name else "definition"
             yield FieldValueInvalid(
-                f"workflow `{wf.name}`: {label}: {msg}",
+                f"workflow `{wf.name}`: " + _problem(label, kind, msg, value, info),
                 _span(field_name, wf.field_spans, wf.span),
             )
         if not wf.fields.get("ownerEmail"):
@@ -234,10 +247,10 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
                 "type": task.type,
                 **{k: v for k, v in task.fields.items() if k in target.workflow_task_fields},
             }
-            for field_name, _kind, msg, _value, _info in _errors(_WorkflowTaskHeader, data):
+            for field_name, kind, msg, value, info in _errors(_WorkflowTaskHeader, data):
                 if field_name in ("name", "taskReferenceName"):
                     continue  # reported by the names check
                 yield FieldValueInvalid(
-                    f"task `{task.ref}`: `{field_name}`: {msg}",
+                    f"task `{task.ref}`: " + _problem(f"`{field_name}`", kind, msg, value, info),
                     task.field_spans.get(field_name or "", task.span),
                 )

@@ -115,6 +115,8 @@ def _check(
     span: Span | None,
 ) -> Iterator[Diagnostic]:
     reader = _reader(consumer)
+    if not ref.source:
+        return  # a reference name computed at run time (${${workflow.input.ref}.output})
     if ref.source == "workflow":
         yield from _workflow_ref(ctx, wf, reader, ref, span)
         return
@@ -178,6 +180,16 @@ def _order(
 ) -> Iterator[Diagnostic]:
     relation = scope.relation(producer.ref, consumer)
     order, via = relation.order, relation.via
+    if (
+        order is Order.LATER
+        and consumer is not None
+        and scope.kind(consumer) == "DO_WHILE"
+        and (producer.ref == consumer or consumer in scope.enclosing(producer.ref))
+    ):
+        # A DO_WHILE's inputParameters are resolved again for every loopCondition evaluation
+        # (DoWhile.evaluateCondition): reading the loop and its body there is how a condition
+        # sees them.
+        return
     if order is Order.LATER:
         where = (
             "itself"

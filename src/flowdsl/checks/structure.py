@@ -98,24 +98,26 @@ def _sequence(tasks: list[Task]) -> Iterator[Diagnostic]:
 
 
 def _join_on(fork: Task, join: Task) -> Iterator[Diagnostic]:
-    tails = [
-        branch[-1].ref
-        for label, branch in fork.blocks.items()
-        if label.startswith("forkTasks/") and branch
+    # What waiting for a branch means: its last task, or, when that is a construct (a SWITCH
+    # completes as soon as it picks a case), a task inside it.
+    branches = [
+        branch for label, branch in fork.blocks.items() if label.startswith("forkTasks/") and branch
     ]
+    tails = [branch[-1].ref for branch in branches]
+    accepted = [{task.ref for task in branch[-1].walk()} for branch in branches]
     join_on = join.fields.get("joinOn")
     names = [r for r in join_on if isinstance(r, str)] if isinstance(join_on, list) else []
     where = join.field_spans.get("joinOn", join.span)
     for ref in names:
-        if ref not in tails:
+        if not any(ref in refs for refs in accepted):
             yield JoinOnMismatch(
                 f"JOIN `{join.ref}` waits for `{ref}`, which is not the last task of a branch of "
                 f"`{fork.ref}` (those are {', '.join(f'`{t}`' for t in tails)})",
                 where,
                 hint="joinOn lists the last task of each branch",
             )
-    for tail in tails:
-        if tail not in names:
+    for tail, refs in zip(tails, accepted, strict=True):
+        if not refs & set(names):
             yield JoinOnMismatch(
                 f"JOIN `{join.ref}` does not wait for `{tail}`, the last task of a branch of "
                 f"`{fork.ref}`: that branch may still run after the join",

@@ -15,9 +15,13 @@ if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
 
 
+def _node(wf: Workflow, top_level: set[int]) -> str:
+    # Registered workflows are found by name; an inline definition is its own node (nested
+    # inline definitions are finite, whatever their names).
+    return wf.name if id(wf) in top_level else f"{wf.name} (inline #{id(wf)})"
+
+
 def _child_name(task: Task) -> str | None:
-    if task.inline_workflow is not None:
-        return task.inline_workflow.name
     param = task.fields.get("subWorkflowParam")
     name = param.get("name") if isinstance(param, dict) else None
     return name if isinstance(name, str) and "${" not in name else None
@@ -26,23 +30,29 @@ def _child_name(task: Task) -> str | None:
 def sub_workflows(ctx: CheckContext) -> Iterator[Diagnostic]:
     calls: nx.DiGraph[str] = nx.DiGraph()
     sites: dict[tuple[str, str], Task] = {}
+    top_level = {id(wf) for wf in ctx.program.workflows}
     for wf in ctx.program.all_workflows():
+        here = _node(wf, top_level)
         for task in wf.walk():
             if task.type != "SUB_WORKFLOW":
                 continue
-            name = _child_name(task)
-            if name is None:
-                continue
-            calls.add_edge(wf.name, name)
-            sites.setdefault((wf.name, name), task)
-            yield from _unknown_child(ctx, wf, task, name)
+            if task.inline_workflow is not None:
+                child = _node(task.inline_workflow, top_level)
+            else:
+                name = _child_name(task)
+                if name is None:
+                    continue
+                child = name
+                yield from _unknown_child(ctx, wf, task, name)
+            calls.add_edge(here, child)
+            sites.setdefault((here, child), task)
     reported: set[frozenset[str]] = set()
     for cycle in nx.simple_cycles(calls):
         members = frozenset(cycle)
         if members in reported:
             continue
         reported.add(members)
-        path = " -> ".join([*cycle, cycle[0]])
+        path = " -> ".join(n.split(" (inline")[0] for n in [*cycle, cycle[0]])
         site = sites[(cycle[-1], cycle[0])]
         yield SubWorkflowRecursion(
             f"sub-workflow recursion: {path}; every run would start another one",

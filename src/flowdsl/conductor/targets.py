@@ -67,6 +67,15 @@ _AI_TASK_TYPES = frozenset(
 )
 
 
+# System task types registered by modules of the 3.32.3 server jar outside the TaskType
+# enum: ai/src/main/java/org/conductoross/conductor/ai/tasks/mapper/*TaskMapper.java (NAME).
+_AI_MODULE_TYPES = frozenset({"GENERATE_AUDIO", "GENERATE_IMAGE", "GENERATE_PDF", "GENERATE_VIDEO"})
+
+# Properties every WorkflowDef and TaskDef inherits from Auditable.java; the server sets them
+# and accepts them back, so a definition exported from a server may carry them.
+AUDITABLE_FIELDS = frozenset({"ownerApp", "createTime", "updateTime", "createdBy", "updatedBy"})
+
+
 @dataclass(frozen=True)
 class Target:
     """One Conductor server release."""
@@ -106,7 +115,7 @@ TARGETS: dict[str, Target] = {
         workflow_def_fields=json_fields(WorkflowDef),
         workflow_task_fields=json_fields(WorkflowTask),
         task_def_fields=json_fields(TaskDef),
-        task_types=_CORE_TASK_TYPES | _AI_TASK_TYPES,
+        task_types=_CORE_TASK_TYPES | _AI_TASK_TYPES | _AI_MODULE_TYPES,
         total_timeout_non_negative=True,
     ),
 }

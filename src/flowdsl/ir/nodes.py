@@ -228,7 +228,7 @@ class Program:
 
     workflows: list[Workflow] = field(default_factory=list)
     task_defs: dict[str, TaskDef] = field(default_factory=dict)
-    # Files read that held nothing flowdsl knows (kept so a run can say so).
+    # The JSON files read that held definitions.
     files: list[str] = field(default_factory=list)
 
     def all_workflows(self) -> Iterator[Workflow]:

@@ -1,0 +1,81 @@
+"""`flowdsl check`: read Python and Conductor JSON targets into one IR program, run the checks.
+
+Python targets (.py files, directories holding them, dotted module paths) are traced; JSON
+targets (.json files, directories holding them) are read. Both end up in one Program, so a
+workflow written in Python and a task definition kept as JSON are checked together.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flowdsl.checks import run_checks
+from flowdsl.compiler import build_program
+from flowdsl.conductor.targets import get_target
+from flowdsl.config import Config
+from flowdsl.diagnostics import Diagnostic
+from flowdsl.frontends.json_reader import read_json_targets
+from flowdsl.ir.nodes import Program
+from flowdsl.jsonsource import resolve_spans
+from flowdsl.loader import discover
+from flowdsl.passes import fill_owner_email
+
+_SKIP = {"__pycache__", "node_modules", ".git", ".venv", "venv", "build", "dist"}
+
+
+@dataclass
+class CheckResult:
+    program: Program
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
+def _holds(directory: Path, suffix: str) -> bool:
+    for _root, dirs, files in os.walk(directory):
+        dirs[:] = [d for d in dirs if d not in _SKIP and not d.startswith(".")]
+        if any(name.endswith(suffix) for name in files):
+            return True
+    return False
+
+
+def split_targets(targets: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(Python targets, JSON targets). A directory goes to each kind of file it holds."""
+    python: list[str] = []
+    json_targets: list[str] = []
+    for target in targets:
+        path = Path(target)
+        if path.suffix == ".json":
+            json_targets.append(target)
+        elif path.is_dir():
+            if _holds(path, ".json"):
+                json_targets.append(target)
+            if _holds(path, ".py") or not json_targets or json_targets[-1] != target:
+                python.append(target)
+        else:
+            python.append(target)  # a .py file, a dotted module, or a missing path (reported)
+    return python, json_targets
+
+
+def check_targets(targets: Sequence[str], config: Config) -> CheckResult:
+    python, json_targets = split_targets(targets)
+    program, diagnostics = build_program(discover(python)) if python else (Program(), [])
+    # As `flowdsl compile` would: Python definitions take the configured ownerEmail.
+    program = fill_owner_email(program, config.owner_email)
+    if json_targets:
+        from_json, found = read_json_targets(json_targets)
+        diagnostics.extend(found)
+        program.workflows.extend(from_json.workflows)
+        for name, definition in from_json.task_defs.items():
+            program.task_defs.setdefault(name, definition)
+        program.files.extend(from_json.files)
+    diagnostics.extend(run_checks(program, get_target(config.target)))
+    kept = [d for d in diagnostics if d.code not in config.ignore]
+    kept = resolve_spans(kept)
+    kept.sort(key=lambda d: d.sort_key())
+    return CheckResult(program, kept)

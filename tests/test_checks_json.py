@@ -1,0 +1,460 @@
+"""Each check on Conductor JSON: a failing and a passing definition, side by side.
+
+The passing one is the failing one with the defect fixed, and must produce no finding at
+all (errors or warnings), so the pair also guards against false positives.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flowdsl.checker import check_targets
+from flowdsl.config import Config
+
+OWNER = "team@example.com"
+
+
+def td(name: str, inputs: list[str], outputs: list[str], **extra: Any) -> dict[str, Any]:
+    return {"name": name, "ownerEmail": OWNER, "inputKeys": inputs, "outputKeys": outputs, **extra}
+
+
+DEFS = [td("resize", ["fileLocation"], ["fileLocation"]), td("upload", ["fileLocation"], ["s3Url"])]
+
+
+def simple(ref: str, name: str, source: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "taskReferenceName": ref,
+        "type": "SIMPLE",
+        "inputParameters": {"fileLocation": source},
+    }
+
+
+def wf(tasks: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {
+        "name": "wf",
+        "version": 1,
+        "ownerEmail": OWNER,
+        "inputParameters": ["fileLocation", "kind"],
+        "tasks": tasks,
+        **extra,
+    }
+
+
+RESIZE = simple("resize_ref", "resize", "${workflow.input.fileLocation}")
+UPLOAD = simple("upload_ref", "upload", "${resize_ref.output.fileLocation}")
+
+
+def fork(*branches: list[dict[str, Any]], join_on: list[str] | None = None) -> list[dict[str, Any]]:
+    tails = [b[-1]["taskReferenceName"] for b in branches if b]
+    return [
+        {
+            "name": "fork",
+            "taskReferenceName": "fork_ref",
+            "type": "FORK_JOIN",
+            "forkTasks": list(branches),
+        },
+        {
+            "name": "join",
+            "taskReferenceName": "join_ref",
+            "type": "JOIN",
+            "joinOn": tails if join_on is None else join_on,
+        },
+    ]
+
+
+def switch(
+    cases: dict[str, list[dict[str, Any]]], default: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    task = {
+        "name": "sw",
+        "taskReferenceName": "sw_ref",
+        "type": "SWITCH",
+        "evaluatorType": "value-param",
+        "expression": "kind",
+        "inputParameters": {"kind": "${workflow.input.kind}"},
+        "decisionCases": cases,
+    }
+    if default is not None:
+        task["defaultCase"] = default
+    return task
+
+
+def up(ref: str, source: str) -> dict[str, Any]:
+    return simple(ref, "upload", source)
+
+
+# (code, failing program, passing program)
+PAIRS: list[tuple[str, list[Any], list[Any]]] = [
+    (
+        "FD101",
+        [wf([RESIZE, up("u", "${resize.output.fileLocation}")]), *DEFS],
+        [wf([RESIZE, up("u", "${resize_ref.output.fileLocation}")]), *DEFS],
+    ),
+    (
+        "FD102",
+        [wf([simple("resize_ref", "resize", "${workflow.inptu.fileLocation}")]), *DEFS],
+        [wf([RESIZE]), *DEFS],
+    ),
+    (
+        "FD102",
+        [wf([RESIZE, up("u", "${resize_ref.outputs.fileLocation}")]), *DEFS],
+        [wf([RESIZE, up("u", "${resize_ref.output.fileLocation}")]), *DEFS],
+    ),
+    (
+        "FD103",
+        [wf([RESIZE, UPLOAD], outputParameters={"f": "${upload_ref.output.fileLocation}"}), *DEFS],
+        [wf([RESIZE, UPLOAD], outputParameters={"f": "${upload_ref.output.s3Url}"}), *DEFS],
+    ),
+    (
+        "FD104",
+        [wf([simple("resize_ref", "resize", "${workflow.input.fileLocaton}")]), *DEFS],
+        [wf([RESIZE]), *DEFS],
+    ),
+    (
+        "FD106",
+        [wf([{**RESIZE, "inputParameters": {"fileLocation": "x", "width": 3}}]), *DEFS],
+        [wf([{**RESIZE, "inputParameters": {"fileLocation": "x"}}]), *DEFS],
+    ),
+    ("FD201", [wf([UPLOAD, RESIZE]), *DEFS], [wf([RESIZE, UPLOAD]), *DEFS]),
+    (
+        "FD201",
+        [
+            wf(
+                [
+                    RESIZE,
+                    switch(
+                        {
+                            "a": [up("a1", "${b1.output.s3Url}")],
+                            "b": [up("b1", "${resize_ref.output.fileLocation}")],
+                        }
+                    ),
+                ]
+            ),
+            *DEFS,
+        ],
+        [
+            wf(
+                [
+                    RESIZE,
+                    switch(
+                        {
+                            "a": [up("a1", "${resize_ref.output.fileLocation}")],
+                            "b": [up("b1", "${resize_ref.output.fileLocation}")],
+                        }
+                    ),
+                ]
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "FD202",
+        [
+            wf(
+                [
+                    RESIZE,
+                    *fork(
+                        [up("a", "${resize_ref.output.fileLocation}")],
+                        [up("b", "${a.output.s3Url}")],
+                    ),
+                ]
+            ),
+            *DEFS,
+        ],
+        [
+            wf(
+                [
+                    RESIZE,
+                    *fork(
+                        [up("a", "${resize_ref.output.fileLocation}")],
+                        [up("b", "${resize_ref.output.fileLocation}")],
+                    ),
+                    up("c", "${a.output.s3Url}"),
+                ]
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "FD203",
+        [
+            wf(
+                [RESIZE, switch({"a": [up("a1", "${resize_ref.output.fileLocation}")]})],
+                outputParameters={"u": "${a1.output.s3Url}"},
+            ),
+            *DEFS,
+        ],
+        [
+            wf(
+                [RESIZE, switch({"a": [up("a1", "${resize_ref.output.fileLocation}")]})],
+                outputParameters={"u": "${sw_ref.output.selectedCase}"},
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "FD204",
+        [
+            wf(
+                [
+                    {
+                        "name": "loop",
+                        "taskReferenceName": "loop_ref",
+                        "type": "DO_WHILE",
+                        "loopCondition": "$.loop_ref['iteration'] < 2",
+                        "loopOver": [RESIZE],
+                    }
+                ],
+                outputParameters={"f": "${resize_ref__1.output.fileLocation}"},
+            ),
+            *DEFS,
+        ],
+        [
+            wf(
+                [
+                    {
+                        "name": "loop",
+                        "taskReferenceName": "loop_ref",
+                        "type": "DO_WHILE",
+                        "loopCondition": "$.loop_ref['iteration'] < 2",
+                        "loopOver": [RESIZE],
+                    }
+                ],
+                outputParameters={"f": "${loop_ref.output['1'].resize_ref.fileLocation}"},
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "FD301",
+        [wf([RESIZE, {**UPLOAD, "taskReferenceName": "resize_ref"}]), *DEFS],
+        [wf([RESIZE, UPLOAD]), *DEFS],
+    ),
+    (
+        "FD305",
+        [wf([RESIZE, *fork([up("a", "x")], [up("b", "y")])[:1], up("c", "z")]), *DEFS],
+        [wf([RESIZE, *fork([up("a", "x")], [up("b", "y")]), up("c", "z")]), *DEFS],
+    ),
+    (
+        "FD306",
+        [wf([*fork([up("a", "x")], [])]), *DEFS],
+        [wf([*fork([up("a", "x")], [up("b", "y")])]), *DEFS],
+    ),
+    (
+        "FD307",
+        [wf([*fork([up("a", "x"), up("a2", "y")], [up("b", "y")], join_on=["a", "b"])]), *DEFS],
+        [wf([*fork([up("a", "x"), up("a2", "y")], [up("b", "y")])]), *DEFS],
+    ),
+    (
+        "FD308",
+        [
+            wf(
+                [
+                    RESIZE,
+                    {
+                        "name": "t",
+                        "taskReferenceName": "t",
+                        "type": "TERMINATE",
+                        "inputParameters": {"terminationStatus": "COMPLETED"},
+                    },
+                    UPLOAD,
+                ]
+            ),
+            *DEFS,
+        ],
+        [
+            wf(
+                [
+                    RESIZE,
+                    UPLOAD,
+                    {
+                        "name": "t",
+                        "taskReferenceName": "t",
+                        "type": "TERMINATE",
+                        "inputParameters": {"terminationStatus": "COMPLETED"},
+                    },
+                ]
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "FD309",
+        [wf([RESIZE, switch({}, default=[up("d", "x")])]), *DEFS],
+        [wf([RESIZE, switch({"a": [up("d", "x")]})]), *DEFS],
+    ),
+    (
+        "FD310",
+        [
+            wf(
+                [
+                    {
+                        "name": "c",
+                        "taskReferenceName": "c",
+                        "type": "SUB_WORKFLOW",
+                        "subWorkflowParam": {"name": "wf", "version": 1},
+                    }
+                ]
+            ),
+            *DEFS,
+        ],
+        [
+            wf(
+                [
+                    {
+                        "name": "c",
+                        "taskReferenceName": "c",
+                        "type": "SUB_WORKFLOW",
+                        "subWorkflowParam": {"name": "child", "version": 1},
+                    }
+                ]
+            ),
+            {**wf([RESIZE]), "name": "child"},
+            *DEFS,
+        ],
+    ),
+    (
+        "FD311",
+        [
+            wf(
+                [
+                    {
+                        "name": "c",
+                        "taskReferenceName": "c",
+                        "type": "SUB_WORKFLOW",
+                        "subWorkflowParam": {"name": "child"},
+                    }
+                ]
+            ),
+            *DEFS,
+        ],
+        [
+            wf(
+                [
+                    {
+                        "name": "c",
+                        "taskReferenceName": "c",
+                        "type": "SUB_WORKFLOW",
+                        "subWorkflowParam": {"name": "child"},
+                    }
+                ]
+            ),
+            {**wf([RESIZE]), "name": "child"},
+            *DEFS,
+        ],
+    ),
+    ("FD312", [wf([{**RESIZE, "type": "SIMPLE_TASK"}]), *DEFS], [wf([RESIZE]), *DEFS]),
+    (
+        "FD313",
+        [
+            wf([{"name": "l", "taskReferenceName": "l", "type": "DO_WHILE", "loopOver": [RESIZE]}]),
+            *DEFS,
+        ],
+        [
+            wf(
+                [
+                    {
+                        "name": "l",
+                        "taskReferenceName": "l",
+                        "type": "DO_WHILE",
+                        "loopCondition": "$.l['iteration'] < 2",
+                        "loopOver": [RESIZE],
+                    }
+                ]
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "FD313",
+        [
+            wf([{"name": "h", "taskReferenceName": "h", "type": "HTTP", "inputParameters": {}}]),
+            *DEFS,
+        ],
+        [
+            wf(
+                [
+                    {
+                        "name": "h",
+                        "taskReferenceName": "h",
+                        "type": "HTTP",
+                        "inputParameters": {"http_request": {"uri": "http://x", "method": "GET"}},
+                    }
+                ]
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "FD401",
+        [
+            wf([RESIZE]),
+            td(
+                "resize",
+                ["fileLocation"],
+                ["fileLocation"],
+                timeoutSeconds=30,
+                responseTimeoutSeconds=60,
+            ),
+        ],
+        [
+            wf([RESIZE]),
+            td(
+                "resize",
+                ["fileLocation"],
+                ["fileLocation"],
+                timeoutSeconds=30,
+                responseTimeoutSeconds=30,
+            ),
+        ],
+    ),
+    ("FD405", [wf([RESIZE])], [wf([RESIZE]), DEFS[0]]),
+    ("FD501", [wf([{**RESIZE, "taskReferenceName": "resize.ref"}]), *DEFS], [wf([RESIZE]), *DEFS]),
+    (
+        "FD504",
+        [wf([simple("resize_ref", "resize", "${workflow.input.fileLocation")]), *DEFS],
+        [wf([RESIZE]), *DEFS],
+    ),
+    (
+        "FD504",
+        [wf([simple("resize_ref", "resize", "${$.workflow.input.fileLocation}")]), *DEFS],
+        [wf([RESIZE]), *DEFS],
+    ),
+    (
+        "FD601",
+        [wf([RESIZE]), {k: v for k, v in DEFS[0].items() if k != "ownerEmail"}],
+        [wf([RESIZE]), DEFS[0]],
+    ),
+    (
+        "FD602",
+        [wf([{**RESIZE, "optinal": True}]), *DEFS],
+        [wf([{**RESIZE, "optional": True}]), *DEFS],
+    ),
+    (
+        "FD604",
+        [{**wf([RESIZE]), "schemaVersion": 1}, *DEFS],
+        [{**wf([RESIZE]), "schemaVersion": 2}, *DEFS],
+    ),
+]
+
+
+def check(tmp_path: Path, program: list[Any]) -> list[str]:
+    path = tmp_path / "program.json"
+    path.write_text(json.dumps(program, indent=2))
+    result = check_targets([str(path)], Config())
+    return [d.code for d in result.diagnostics]
+
+
+@pytest.mark.parametrize(
+    ("code", "bad", "good"), PAIRS, ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(PAIRS)]
+)
+def test_failing_and_passing(tmp_path: Path, code: str, bad: list[Any], good: list[Any]) -> None:
+    found = check(tmp_path, copy.deepcopy(bad))
+    assert code in found, found
+    assert check(tmp_path, copy.deepcopy(good)) == []
