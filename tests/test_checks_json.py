@@ -458,3 +458,89 @@ def test_failing_and_passing(tmp_path: Path, code: str, bad: list[Any], good: li
     found = check(tmp_path, copy.deepcopy(bad))
     assert code in found, found
     assert check(tmp_path, copy.deepcopy(good)) == []
+
+
+# Shapes found in Conductor's own repository that are correct and must stay finding-free
+# (each was a false positive once; see scripts/check_corpus.py).
+LOOP = {
+    "name": "loop",
+    "taskReferenceName": "loop_ref",
+    "type": "DO_WHILE",
+    "inputParameters": {"self": "${loop_ref.output}", "done": "${resize_ref.output.fileLocation}"},
+    "loopCondition": "$.done == null",
+    "loopOver": [RESIZE],
+}
+INLINE_CHILD = {
+    "name": "sub",
+    "taskReferenceName": "sub_ref",
+    "type": "SUB_WORKFLOW",
+    "subWorkflowParam": {
+        "workflowDefinition": {
+            "name": "inline_sub",
+            "version": 1,
+            "ownerEmail": OWNER,
+            "tasks": [
+                {
+                    "name": "sub",
+                    "taskReferenceName": "inner_ref",
+                    "type": "SUB_WORKFLOW",
+                    "subWorkflowParam": {
+                        "workflowDefinition": {
+                            "name": "inline_sub",
+                            "version": 1,
+                            "ownerEmail": OWNER,
+                            "tasks": [simple("r2", "resize", "x")],
+                        }
+                    },
+                }
+            ],
+        }
+    },
+}
+REAL_WORLD: list[tuple[str, list[Any]]] = [
+    (
+        "auditable fields of a server export",
+        [
+            {**wf([RESIZE]), "createTime": 1, "updateTime": 2, "createdBy": "a", "updatedBy": "b"},
+            {**DEFS[0], "createTime": 1, "ownerApp": "x"},
+            DEFS[1],
+        ],
+    ),
+    (
+        "inline taskDefinition, which the server never validates",
+        [
+            wf(
+                [
+                    {
+                        **RESIZE,
+                        "taskDefinition": {"name": "resize", "createTime": 1, "timeoutSeconds": 5},
+                    }
+                ]
+            ),
+            *DEFS,
+        ],
+    ),
+    ("a DO_WHILE's inputs read the loop and its body for the condition", [wf([LOOP]), *DEFS]),
+    ("nested inline sub-workflows sharing a name are not recursion", [wf([INLINE_CHILD]), *DEFS]),
+    (
+        "joinOn names a task inside the SWITCH that ends a branch",
+        [
+            wf(
+                [
+                    RESIZE,
+                    *fork([up("a", "x")], [switch({"k": [up("k1", "y")]})], join_on=["a", "k1"]),
+                ]
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "task types registered by the server's AI module",
+        [wf([{"name": "img", "taskReferenceName": "img", "type": "GENERATE_IMAGE"}]), *DEFS],
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "program"), REAL_WORLD, ids=[r[0] for r in REAL_WORLD])
+def test_real_world_shapes_pass(tmp_path: Path, label: str, program: list[Any]) -> None:
+    assert check(tmp_path, copy.deepcopy(program)) == []

@@ -184,7 +184,7 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
             **wf.fields,
         }
         for field in wf.fields:
-            if field not in target.workflow_def_fields:
+            if field not in target.workflow_def_fields and field not in AUDITABLE_FIELDS:
                 yield FieldNotInTarget(
                     f"workflow `{wf.name}`: {_label(field, python)} is not a WorkflowDef field "
                     f"of Conductor {target}; the server would silently drop it",
