@@ -87,3 +87,23 @@ def test_task_definitions_match_the_seed_but_for_its_defect(compiled: dict[str, 
         with_defaults(TaskDef, compiled["tasks/upload_toS3.json"]),
     )
     assert upload == {}
+
+
+def test_check_reports_exactly_the_seeds_two_defects(tmp_path: Path) -> None:
+    """`flowdsl check` on the post's published JSON: both defects, nothing else."""
+    from .conftest import run_cli
+
+    for name in ("workflow.json", "taskdefs.json"):
+        (tmp_path / name).write_text((SEED / name).read_text())
+    proc = run_cli("check", "--format", "json", "workflow.json", "taskdefs.json", cwd=tmp_path)
+    assert proc.returncode == 1
+    found = [(f["code"], f["file"], f["pointer"], f["line"], f["column"])
+             for f in json.loads(proc.stdout)]
+    assert found == [
+        ("FD401", "taskdefs.json", "/0/responseTimeoutSeconds", 19, 29),
+        ("FD103", "workflow.json", "/outputParameters/fileLocation", 45, 19),
+    ]
+    text = (tmp_path / "taskdefs.json").read_text().splitlines()
+    assert text[18][28:].startswith("60")
+    text = (tmp_path / "workflow.json").read_text().splitlines()
+    assert text[44][18:].startswith('"${upload_toS3_ref.output.fileLocation}"')
