@@ -163,8 +163,15 @@ def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
                 "the default case would always run"
             )
     elif kind == "DO_WHILE":
-        if not _has(task, "loopCondition"):
-            missing.append("loopCondition")
+        condition = task.fields.get("loopCondition")
+        if condition is None:
+            missing.append("loopCondition")  # the validator rejects only null
+        elif isinstance(condition, str) and not condition.strip() and not _iterates_items(task):
+            # DoWhile.evaluateCondition: an empty condition is false without `items`.
+            notes.append(
+                f"DO_WHILE `{task.ref}` has an empty loopCondition and no items: its body runs "
+                "exactly once"
+            )
         if not task.blocks.get("loopOver"):
             missing.append("loopOver")
     elif kind == "DYNAMIC":
@@ -227,6 +234,11 @@ def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
         )
     for note in notes:
         yield MissingConstructField(note, task.span)
+
+
+def _iterates_items(task: Task) -> bool:
+    # The newer line iterates a list given as `items` (or inputParameters._items).
+    return bool(task.fields.get("items")) or "_items" in task.inputs
 
 
 def _dynamic_fork(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
