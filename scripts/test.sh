@@ -13,8 +13,8 @@ jar=$(bash scripts/fetch-conductor.sh)
 java=$(bash scripts/fetch-conductor.sh --java)
 echo "conductor server: $jar (run with $java)"
 
-.venv/bin/ruff check src tests examples benchmarks
-.venv/bin/ruff format --check src tests examples benchmarks
+.venv/bin/ruff check src tests examples benchmarks scripts
+.venv/bin/ruff format --check src tests examples benchmarks scripts
 .venv/bin/mypy
 
 set +e

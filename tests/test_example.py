@@ -97,8 +97,10 @@ def test_check_reports_exactly_the_seeds_two_defects(tmp_path: Path) -> None:
         (tmp_path / name).write_text((SEED / name).read_text())
     proc = run_cli("check", "--format", "json", "workflow.json", "taskdefs.json", cwd=tmp_path)
     assert proc.returncode == 1
-    found = [(f["code"], f["file"], f["pointer"], f["line"], f["column"])
-             for f in json.loads(proc.stdout)]
+    found = [
+        (f["code"], f["file"], f["pointer"], f["line"], f["column"])
+        for f in json.loads(proc.stdout)
+    ]
     assert found == [
         ("FD401", "taskdefs.json", "/0/responseTimeoutSeconds", 19, 29),
         ("FD103", "workflow.json", "/outputParameters/fileLocation", 45, 19),
