@@ -53,10 +53,11 @@ def split_targets(targets: Sequence[str]) -> tuple[list[str], list[str]]:
         if path.suffix == ".json":
             json_targets.append(target)
         elif path.is_dir():
-            if _holds(path, ".json"):
+            holds_json = _holds(path, ".json")
+            if holds_json:
                 json_targets.append(target)
-            if _holds(path, ".py") or not json_targets or json_targets[-1] != target:
-                python.append(target)
+            if _holds(path, ".py") or not holds_json:
+                python.append(target)  # a directory of neither kind is reported by the loader
         else:
             python.append(target)  # a .py file, a dotted module, or a missing path (reported)
     return python, json_targets

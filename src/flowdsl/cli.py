@@ -151,7 +151,7 @@ def check_command(
     definitions, or lists of either. Exit 0 when there are no errors (warnings too, with
     --strict), 1 when there are, 2 when a target cannot be read.
     """
-    config = load_config().with_overrides(target=target, owner_email=owner_email)
+    config = _config(owner_email, target)
     if strict is not None:
         config = config.with_overrides(strict=strict)
     result = check_targets(targets, config)

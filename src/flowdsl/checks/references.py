@@ -23,6 +23,7 @@ from flowdsl.diagnostics import (
     UnknownWorkflowInput,
     did_you_mean,
 )
+from flowdsl.ir.expressions import ENV_NAMES, SPECIAL_WORKFLOW_ROOTS
 from flowdsl.ir.nodes import Ref, Span, Task, Workflow, iter_refs
 from flowdsl.ir.scope import Order, ScopeIndex
 
@@ -46,8 +47,6 @@ WORKFLOW_FIELDS = frozenset(
         "variables",
     }
 )
-# Special prefixes handled before the map lookup, in the newer line (3.32.3).
-WORKFLOW_SPECIAL = frozenset({"env", "secrets"})
 # ...and the map each scheduled task contributes under its ref.
 TASK_FIELDS = frozenset(
     {
@@ -71,8 +70,6 @@ TASK_FIELDS = frozenset(
         "iteration",
     }
 )
-# EnvUtils: names substituted from the server's environment.
-ENV_NAMES = frozenset({"CPEWF_TASK_ID", "NETFLIX_ENV", "NETFLIX_STACK"})
 
 
 def consumers(wf: Workflow) -> Iterator[tuple[str | None, Ref, Span | None]]:
@@ -234,7 +231,7 @@ def _workflow_ref(
     root = ref.root
     if root is None:
         return
-    special = WORKFLOW_SPECIAL if ctx.target.version != "3.21.22" else frozenset()
+    special = SPECIAL_WORKFLOW_ROOTS if ctx.target.workflow_env_and_secrets else frozenset()
     if root in special:
         return
     if root not in WORKFLOW_FIELDS:

@@ -192,7 +192,7 @@ def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
         elif not param.get("name") and not param.get("workflowDefinition"):
             missing.append("subWorkflowParam.name")
     elif kind == "HTTP":
-        modern = ctx.target.version != "3.21.22" and ("uri" in inputs or "method" in inputs)
+        modern = ctx.target.http_top_level_uri and ("uri" in inputs or "method" in inputs)
         if "http_request" not in inputs and "http_request" not in from_template and not modern:
             missing.append("inputParameters.http_request")
     elif kind == "KAFKA_PUBLISH":
@@ -256,7 +256,7 @@ def _dynamic_fork(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
         return
     if legacy:
         return
-    if simple and ctx.target.version != "3.21.22":
+    if simple and ctx.target.dynamic_fork_inputs_alone:
         return  # forkTaskInputs alone is enough since the 3.21 line
     for name in ("dynamicForkTasksParam", "dynamicForkTasksInputParamName"):
         if not _has(task, name):
@@ -266,7 +266,7 @@ def _dynamic_fork(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
                 hint="set dynamicForkTasksParam and dynamicForkTasksInputParamName"
                 + (
                     ""
-                    if ctx.target.version == "3.21.22"
+                    if not ctx.target.dynamic_fork_inputs_alone
                     else ", or give inputParameters.forkTaskInputs"
                 ),
             )

@@ -86,8 +86,15 @@ class Target:
     workflow_task_fields: tuple[str, ...]
     task_def_fields: tuple[str, ...]
     task_types: frozenset[str]
-    # TaskDef.totalTimeoutSeconds gained @Min(0) after the 3.21 line.
+    # Behaviour that changed after the 3.21 line (conductor-contract.md §1.7):
+    # TaskDef.totalTimeoutSeconds gained @Min(0);
     total_timeout_non_negative: bool
+    # ParametersUtils resolves ${workflow.env.X} and ${workflow.secrets.X};
+    workflow_env_and_secrets: bool
+    # WorkflowTaskTypeConstraint accepts HTTP with top-level inputParameters.uri/method,
+    http_top_level_uri: bool
+    # ... and FORK_JOIN_DYNAMIC with only inputParameters.forkTaskInputs.
+    dynamic_fork_inputs_alone: bool
 
     def __str__(self) -> str:
         return self.version
@@ -107,6 +114,9 @@ TARGETS: dict[str, Target] = {
         task_def_fields=_without(json_fields(TaskDef), _NEWER_TASK_DEF),
         task_types=_CORE_TASK_TYPES,
         total_timeout_non_negative=False,
+        workflow_env_and_secrets=False,
+        http_top_level_uri=False,
+        dynamic_fork_inputs_alone=False,
     ),
     # Source: conductor-oss/conductor b54f0d4ee (the 3.32.3 release); needs Java 21.
     "3.32.3": Target(
@@ -117,6 +127,9 @@ TARGETS: dict[str, Target] = {
         task_def_fields=json_fields(TaskDef),
         task_types=_CORE_TASK_TYPES | _AI_TASK_TYPES | _AI_MODULE_TYPES,
         total_timeout_non_negative=True,
+        workflow_env_and_secrets=True,
+        http_top_level_uri=True,
+        dynamic_fork_inputs_alone=True,
     ),
 }
 
