@@ -20,7 +20,7 @@ from flowdsl.diagnostics import (
 from flowdsl.emit.conductor import resolved_value, workflow_json
 from flowdsl.errors import LoadError
 from flowdsl.frontends.json_reader import is_task_def, is_workflow_def, read_json_targets
-from flowdsl.ir.nodes import Program, Ref, Span, Template, Workflow
+from flowdsl.ir.nodes import BlockKey, Program, Ref, Span, Template, Workflow
 from flowdsl.jsonsource import JsonDocument, resolve_spans
 
 SEED = Path(__file__).parent / "data" / "seed_004"
@@ -109,7 +109,7 @@ def test_seed_workflow(monkeypatch: pytest.MonkeyPatch) -> None:
         "asyncComplete": False,
     }
     # Empty lists are kept as empty blocks; `{}` and `[]` hold no block at all.
-    assert upload.blocks == {"defaultCase": [], "loopOver": []}
+    assert upload.blocks == {BlockKey("defaultCase"): [], BlockKey("loopOver"): []}
     assert set(upload.field_spans) == set(
         json.loads((SEED / "workflow.json").read_text())["tasks"][1]
     )
@@ -372,25 +372,25 @@ def test_nested_blocks(tmp_path: Path) -> None:
     wf, diagnostics = read_one(tmp_path, NESTED)
     assert diagnostics == []
     fork, join = wf.tasks
-    assert list(fork.blocks) == ["forkTasks/0", "forkTasks/1", "forkTasks/2"]
-    assert fork.blocks["forkTasks/2"] == []
+    assert list(map(str, fork.blocks)) == ["forkTasks/0", "forkTasks/1", "forkTasks/2"]
+    assert fork.blocks[BlockKey("forkTasks", 2)] == []
     assert "forkTasks" not in fork.fields
     assert fork.field_spans["forkTasks"].pointer == "/tasks/0/forkTasks"
-    (switch,) = fork.blocks["forkTasks/1"]
+    (switch,) = fork.blocks[BlockKey("forkTasks", 1)]
     assert switch.span.pointer == "/tasks/0/forkTasks/1/0"
     # File order: defaultCase was written before decisionCases.
-    assert list(switch.blocks) == [
+    assert list(map(str, switch.blocks)) == [
         "defaultCase",
         "decisionCases/x/y",
         "decisionCases/empty",
         "decisionCases/loop",
     ]
     assert switch.fields == {"evaluatorType": "value-param", "expression": "k"}
-    (c1,) = switch.blocks["decisionCases/x/y"]
+    (c1,) = switch.blocks[BlockKey("decisionCases", "x/y")]
     assert c1.span.pointer == "/tasks/0/forkTasks/1/0/decisionCases/x~1y/0"
-    (loop,) = switch.blocks["decisionCases/loop"]
+    (loop,) = switch.blocks[BlockKey("decisionCases", "loop")]
     assert loop.fields == {"loopCondition": "$.loop['iteration'] < 3"}
-    assert loop.blocks["loopOver"][0].span.pointer == (
+    assert loop.blocks[BlockKey("loopOver")][0].span.pointer == (
         "/tasks/0/forkTasks/1/0/decisionCases/loop/0/loopOver/0"
     )
     assert [t.ref for t in wf.walk()] == [
@@ -542,8 +542,8 @@ def test_wrong_shapes_are_reported_and_reading_goes_on(tmp_path: Path) -> None:
     assert wf.version == 1 and wf.inputs is None and wf.outputs == {}
     bad, fork, last = wf.tasks
     assert (bad.name, bad.ref, bad.type, bad.inputs) == ("", "", "SIMPLE", {})
-    assert list(fork.blocks) == ["forkTasks/0", "forkTasks/2"]
-    assert fork.blocks["forkTasks/2"] == []
+    assert list(map(str, fork.blocks)) == ["forkTasks/0", "forkTasks/2"]
+    assert fork.blocks[BlockKey("forkTasks", 2)] == []
     assert last.ref == "last"
 
 
@@ -633,7 +633,7 @@ def test_registration_checks_only_top_level_tasks(tmp_path: Path) -> None:
             "/tasks/1/subWorkflowParam/workflowDefinition/tasks/0/loopOver/0/inputParameters/c",
         ),
     ]
-    body = wf.tasks[0].blocks["loopOver"][0]
+    body = wf.tasks[0].blocks[BlockKey("loopOver")][0]
     assert body.inputs["a"] == Ref("loop", None, (), "['iteration']")
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flowdsl.ir.nodes import Task, Workflow
+from flowdsl.ir.nodes import BlockKey, Task, Workflow
 from flowdsl.ir.scope import Order, ScopeIndex
 
 
+def _key(label: str) -> BlockKey:
+    field, _, key = label.partition("__")
+    return BlockKey(field, int(key) if key.isdigit() else key or None)
+
+
 def t(ref: str, kind: str = "SIMPLE", **blocks: list[Task]) -> Task:
-    return Task(
-        name=ref, ref=ref, type=kind, blocks={k.replace("__", "/"): v for k, v in blocks.items()}
-    )
+    return Task(name=ref, ref=ref, type=kind, blocks={_key(k): v for k, v in blocks.items()})
 
 
 def workflow() -> Workflow:

@@ -7,17 +7,13 @@ Conductor's core/.../execution/tasks/, http-task/ and json-jq-task/).
 
 from __future__ import annotations
 
+from flowdsl.conductor.tasktypes import TASK_TYPES, sub_workflow_param
 from flowdsl.ir.nodes import Program, Task, Workflow
 
+# Fixed outputs of system tasks (flowdsl.conductor.tasktypes); SET_VARIABLE and NOOP
+# declare none, but nothing reads them, so only non-empty sets are checked.
 SYSTEM_OUTPUTS: dict[str, frozenset[str]] = {
-    "HTTP": frozenset({"response"}),
-    "INLINE": frozenset({"result", "error"}),
-    "LAMBDA": frozenset({"result", "error"}),
-    "JSON_JQ_TRANSFORM": frozenset({"result", "resultList", "error"}),
-    "SWITCH": frozenset({"evaluationResult", "selectedCase"}),
-    "DECISION": frozenset({"caseOutput"}),
-    "START_WORKFLOW": frozenset({"workflowId"}),
-    "DO_WHILE": frozenset({"iteration", "loopIndex", "loopItem"}),
+    n: t.outputs for n, t in TASK_TYPES.items() if t.outputs
 }
 # Types whose output is whatever an external update or the payload puts there.
 _OPEN = frozenset({"WAIT", "HUMAN", "EVENT", "TERMINATE", "DYNAMIC", "FORK_JOIN_DYNAMIC"})
@@ -48,13 +44,12 @@ def sub_workflow_child(program: Program, task: Task) -> Workflow | None:
     """The workflow a SUB_WORKFLOW starts, when it is among the inputs."""
     if task.inline_workflow is not None:
         return task.inline_workflow
-    param = task.fields.get("subWorkflowParam")
-    if not isinstance(param, dict) or not isinstance(param.get("name"), str):
+    param = sub_workflow_param(task)
+    if param.name is None:
         return None
-    name, version = param["name"], param.get("version")
-    candidates = [wf for wf in program.workflows if wf.name == name]
-    if isinstance(version, int) and not isinstance(version, bool):
-        candidates = [wf for wf in candidates if wf.version == version]
-    elif version is not None:
+    candidates = [wf for wf in program.workflows if wf.name == param.name]
+    if param.version_is_literal:
+        candidates = [wf for wf in candidates if wf.version == param.version]
+    elif param.version is not None:
         return None  # an expression: decided at run time
     return max(candidates, key=lambda wf: wf.version, default=None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from flowdsl.conductor.tasktypes import branches, cases, sub_workflow_param
 from flowdsl.diagnostics import (
     Diagnostic,
     EmptyFork,
@@ -19,7 +20,7 @@ from flowdsl.diagnostics import (
     SwitchWithoutCases,
     TaskAfterTerminate,
 )
-from flowdsl.ir.nodes import Ref, Task, Template, Workflow
+from flowdsl.ir.nodes import BlockKey, Ref, Task, Template, Workflow
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -41,7 +42,7 @@ def structure(ctx: CheckContext) -> Iterator[Diagnostic]:
         for task in wf.walk():
             yield from _fields(ctx, task)
             if task.type == "DO_WHILE":
-                for inner in task.blocks.get("loopOver", []):
+                for inner in task.blocks.get(BlockKey("loopOver"), []):
                     for nested in inner.walk():
                         if nested.type == "DO_WHILE":
                             yield MissingConstructField(
@@ -66,14 +67,14 @@ def _sequence(tasks: list[Task]) -> Iterator[Diagnostic]:
             elif task.type == "FORK_JOIN":
                 yield from _join_on(task, following)
         if task.type == "FORK_JOIN":
-            branches = [b for label, b in task.blocks.items() if label.startswith("forkTasks/")]
-            if not branches:
+            fork_branches = branches(task)
+            if not fork_branches:
                 yield EmptyFork(
                     f"FORK_JOIN `{task.ref}` has no branches; Conductor rejects it",
                     task.span,
                     hint="give forkTasks at least one non-empty branch",
                 )
-            for number, branch in enumerate(branches):
+            for number, branch in enumerate(fork_branches):
                 if not branch:
                     yield EmptyFork(
                         f"branch {number} of FORK_JOIN `{task.ref}` is empty; Conductor fails "
@@ -87,9 +88,7 @@ def _sequence(tasks: list[Task]) -> Iterator[Diagnostic]:
                 following.span,
                 hint="remove it, or move the TERMINATE to the end of the list",
             )
-        if task.type in ("SWITCH", "DECISION") and not any(
-            label.startswith("decisionCases/") for label in task.blocks
-        ):
+        if task.type in ("SWITCH", "DECISION") and not cases(task):
             yield SwitchWithoutCases(
                 f"{task.type} `{task.ref}` has no decisionCases; Conductor rejects it",
                 task.span,
@@ -100,11 +99,9 @@ def _sequence(tasks: list[Task]) -> Iterator[Diagnostic]:
 def _join_on(fork: Task, join: Task) -> Iterator[Diagnostic]:
     # What waiting for a branch means: its last task, or, when that is a construct (a SWITCH
     # completes as soon as it picks a case), a task inside it.
-    branches = [
-        branch for label, branch in fork.blocks.items() if label.startswith("forkTasks/") and branch
-    ]
-    tails = [branch[-1].ref for branch in branches]
-    accepted = [{task.ref for task in branch[-1].walk()} for branch in branches]
+    full = [branch for branch in branches(fork) if branch]
+    tails = [branch[-1].ref for branch in full]
+    accepted = [{task.ref for task in branch[-1].walk()} for branch in full]
     join_on = join.fields.get("joinOn")
     names = [r for r in join_on if isinstance(r, str)] if isinstance(join_on, list) else []
     where = join.field_spans.get("joinOn", join.span)
@@ -172,7 +169,7 @@ def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
                 f"DO_WHILE `{task.ref}` has an empty loopCondition and no items: its body runs "
                 "exactly once"
             )
-        if not task.blocks.get("loopOver"):
+        if not task.blocks.get(BlockKey("loopOver")):
             missing.append("loopOver")
     elif kind == "DYNAMIC":
         param = task.fields.get("dynamicTaskNameParam")
@@ -186,10 +183,10 @@ def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
     elif kind == "FORK_JOIN_DYNAMIC":
         yield from _dynamic_fork(ctx, task)
     elif kind == "SUB_WORKFLOW":
-        param = task.fields.get("subWorkflowParam")
-        if not isinstance(param, dict):
+        param = sub_workflow_param(task)
+        if not param.present:
             missing.append("subWorkflowParam")
-        elif not param.get("name") and not param.get("workflowDefinition"):
+        elif not param.name_value and not param.definition:
             missing.append("subWorkflowParam.name")
     elif kind == "HTTP":
         modern = ctx.target.http_top_level_uri and ("uri" in inputs or "method" in inputs)

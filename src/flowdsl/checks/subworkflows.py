@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from flowdsl.checks._outputs import sub_workflow_child
+from flowdsl.conductor.tasktypes import sub_workflow_param
 from flowdsl.diagnostics import Diagnostic, SubWorkflowRecursion, UnknownSubWorkflow
 from flowdsl.ir.nodes import Task, Workflow
 
@@ -22,9 +23,7 @@ def _node(wf: Workflow, top_level: set[int]) -> str:
 
 
 def _child_name(task: Task) -> str | None:
-    param = task.fields.get("subWorkflowParam")
-    name = param.get("name") if isinstance(param, dict) else None
-    return name if isinstance(name, str) and "${" not in name else None
+    return sub_workflow_param(task).name
 
 
 def sub_workflows(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -62,10 +61,10 @@ def sub_workflows(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 
 def _unknown_child(ctx: CheckContext, wf: Workflow, task: Task, name: str) -> Iterator[Diagnostic]:
-    param = task.fields.get("subWorkflowParam")
-    if task.inline_workflow is not None or not isinstance(param, dict):
+    param = sub_workflow_param(task)
+    if task.inline_workflow is not None or not param.present:
         return
-    if param.get("version") is not None:
+    if param.version is not None:
         return  # a pinned version may be registered on the server already
     if sub_workflow_child(ctx.program, task) is None:
         yield UnknownSubWorkflow(

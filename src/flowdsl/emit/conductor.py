@@ -12,6 +12,7 @@ from typing import Any
 
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
+from flowdsl.conductor.tasktypes import block_json
 from flowdsl.ir.nodes import Program, Ref, Task, TaskDef, Template, Value, Workflow
 
 
@@ -66,15 +67,8 @@ def task_json(task: Task) -> dict[str, Any]:
     data["type"] = task.type
     for key, value in task.fields.items():
         data[key] = literal_value(value)
-    for label, block in task.blocks.items():
-        field, _, index = label.partition("/")
-        tasks = [task_json(t) for t in block]
-        if field == "forkTasks":
-            data.setdefault("forkTasks", []).append(tasks)
-        elif field == "decisionCases":
-            data.setdefault("decisionCases", {})[index] = tasks
-        else:
-            data[field] = tasks
+    if task.blocks:
+        data.update(block_json({k: [task_json(t) for t in b] for k, b in task.blocks.items()}))
     return data
 
 

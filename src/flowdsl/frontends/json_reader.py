@@ -12,8 +12,9 @@ The IR follows the tracer's conventions (see :mod:`flowdsl.ir.nodes`):
 * every string Conductor resolves (task ``inputParameters``, workflow
   ``outputParameters``) is parsed by :func:`flowdsl.ir.expressions.parse_string`; all other
   fields are kept exactly as written (``fields``), unknown keys included, for the checks;
-* ``Task.blocks`` holds ``forkTasks/<i>``, ``decisionCases/<key>`` (the key as written),
-  ``defaultCase`` and ``loopOver`` in file order, whichever are present, empty lists too;
+* ``Task.blocks`` holds a ``BlockKey`` for each branch of ``forkTasks`` (its index), each
+  case of ``decisionCases`` (its key as written), ``defaultCase`` and ``loopOver``, in file
+  order, whichever are present, empty lists too;
 * a SUB_WORKFLOW whose ``subWorkflowParam.workflowDefinition`` is an object gets it as
   ``inline_workflow``;
 * spans are ``Span(file, pointer=...)`` with the file as the user named it and the RFC 6901
@@ -45,6 +46,7 @@ from typing import Any
 
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import snake_fields
+from flowdsl.conductor.tasktypes import BLOCK_FIELDS, BLOCK_SHAPES, BlockShape
 from flowdsl.diagnostics import (
     ConflictingTaskDefinitions,
     Diagnostic,
@@ -55,10 +57,9 @@ from flowdsl.diagnostics import (
 )
 from flowdsl.errors import LoadError
 from flowdsl.ir.expressions import ExpressionProblem, expression_at, parse_string
-from flowdsl.ir.nodes import Program, Span, Task, TaskDef, Value, Workflow
+from flowdsl.ir.nodes import BlockKey, Program, Span, Task, TaskDef, Value, Workflow
 from flowdsl.jsonsource import JsonDocument, load_json, read_text
 
-BLOCK_FIELDS = ("forkTasks", "decisionCases", "defaultCase", "loopOver")
 _BLOCKS = frozenset(BLOCK_FIELDS)
 _TASK_OWN = frozenset({"name", "taskReferenceName", "type", "description", "inputParameters"})
 _NOT_TASK_FIELDS = _TASK_OWN | _BLOCKS
@@ -463,7 +464,7 @@ class _Reader:
 
         field_spans = self._spans(pointer + "/", raw)
         fields = {k: v for k, v in raw.items() if k not in _NOT_TASK_FIELDS}
-        blocks: dict[str, list[Task]] = {}
+        blocks: dict[BlockKey, list[Task]] = {}
         if not _BLOCKS.isdisjoint(raw):
             for key in raw:
                 if key in _BLOCKS:
@@ -491,9 +492,12 @@ class _Reader:
                 )
         return task
 
-    def _blocks(self, key: str, value: Any, pointer: str, blocks: dict[str, list[Task]]) -> None:
+    def _blocks(
+        self, key: str, value: Any, pointer: str, blocks: dict[BlockKey, list[Task]]
+    ) -> None:
         null_hint = "Conductor fails on a null task list with a server error"
-        if key == "forkTasks":
+        shape = BLOCK_SHAPES[key]
+        if shape is BlockShape.BRANCHES:
             if not isinstance(value, list):
                 self._invalid(
                     f"`forkTasks` must be an array of task arrays, not {_json_type(value)}",
@@ -503,14 +507,14 @@ class _Reader:
                 return
             for index, branch in enumerate(value):
                 if isinstance(branch, list):
-                    blocks[f"forkTasks/{index}"] = self._tasks(branch, f"{pointer}/{index}")
+                    blocks[BlockKey(key, index)] = self._tasks(branch, f"{pointer}/{index}")
                 else:
                     self._invalid(
                         f"each `forkTasks` branch must be an array of tasks, "
                         f"not {_json_type(branch)}",
                         f"{pointer}/{index}",
                     )
-        elif key == "decisionCases":
+        elif shape is BlockShape.CASES:
             if not isinstance(value, dict):
                 self._invalid(
                     f"`decisionCases` must be an object of task arrays, not {_json_type(value)}",
@@ -521,7 +525,7 @@ class _Reader:
             for case, case_tasks in value.items():
                 case_pointer = f"{pointer}/{_escape(case)}"
                 if isinstance(case_tasks, list):
-                    blocks[f"decisionCases/{case}"] = self._tasks(case_tasks, case_pointer)
+                    blocks[BlockKey(key, case)] = self._tasks(case_tasks, case_pointer)
                 else:
                     self._invalid(
                         f"decision case `{case}` must be an array of tasks, "
@@ -529,7 +533,7 @@ class _Reader:
                         case_pointer,
                     )
         elif isinstance(value, list):
-            blocks[key] = self._tasks(value, pointer)
+            blocks[BlockKey(key)] = self._tasks(value, pointer)
         else:
             self._invalid(
                 f"`{key}` must be an array of tasks, not {_json_type(value)}",

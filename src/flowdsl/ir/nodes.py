@@ -50,6 +50,21 @@ PathItem: TypeAlias = str | int
 
 
 @dataclass(frozen=True, slots=True)
+class BlockKey:
+    """Which nested task list of a construct: its WorkflowTask field and, for the fields
+    that hold several lists, which one (a FORK_JOIN branch's index, a SWITCH case's value).
+
+    ``flowdsl.conductor.tasktypes.BLOCK_SHAPES`` says how each field is laid out in JSON.
+    """
+
+    field: str
+    key: str | int | None = None
+
+    def __str__(self) -> str:
+        return self.field if self.key is None else f"{self.field}/{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
 class Ref:
     """One Conductor expression: ``${<source>.<root>.<path...>}``.
 
@@ -145,9 +160,9 @@ class Task:
 
     ``fields`` holds the WorkflowTask's other Conductor fields by their JSON names
     (``optional``, ``startDelay``, ``evaluatorType``, ``subWorkflowParam``, ...), with
-    values that may contain references. ``blocks`` holds nested task lists by label:
-    ``forkTasks/0``..., ``decisionCases/<case>``, ``defaultCase``, ``loopOver`` (the
-    JSON pointer of the list below the task).
+    values that may contain references. ``blocks`` holds nested task lists by
+    :class:`BlockKey`: ``forkTasks`` with the branch index, ``decisionCases`` with the case
+    value, ``defaultCase``, ``loopOver``; in the order Conductor's JSON lists them.
     """
 
     name: str
@@ -155,7 +170,7 @@ class Task:
     type: str
     inputs: dict[str, Value] = field(default_factory=dict)
     fields: dict[str, Value] = field(default_factory=dict)
-    blocks: dict[str, list[Task]] = field(default_factory=dict)
+    blocks: dict[BlockKey, list[Task]] = field(default_factory=dict)
     description: str | None = None
     span: Span | None = None
     input_spans: dict[str, Span] = field(default_factory=dict)

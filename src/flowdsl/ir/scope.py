@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from flowdsl.ir.nodes import Task, Workflow
+from flowdsl.conductor.tasktypes import TASK_TYPES, Flow
+from flowdsl.ir.nodes import BlockKey, Task, Workflow
 
-CONDITIONAL_TYPES = frozenset({"SWITCH", "DECISION"})
-PARALLEL_TYPES = frozenset({"FORK_JOIN"})
-LOOP_TYPES = frozenset({"DO_WHILE"})
+CONDITIONAL_TYPES = frozenset(n for n, t in TASK_TYPES.items() if t.flow is Flow.CONDITIONAL)
+PARALLEL_TYPES = frozenset(n for n, t in TASK_TYPES.items() if t.flow is Flow.PARALLEL)
+LOOP_TYPES = frozenset(n for n, t in TASK_TYPES.items() if t.flow is Flow.LOOP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class Step:
     """One level of a position: the task list (``block`` of ``container``) and the index."""
 
     container: str | None  # taskReferenceName of the construct; None for the workflow's list
-    block: str  # the block label ("" for the workflow's own list)
+    block: BlockKey | None  # the block (None for the workflow's own list)
     index: int
 
 
@@ -53,9 +54,9 @@ class ScopeIndex:
     def __init__(self, workflow: Workflow) -> None:
         self.positions: dict[str, tuple[Step, ...]] = {}
         self.tasks: dict[str, Task] = {}
-        self.end: tuple[Step, ...] = (Step(None, "", len(workflow.tasks)),)
-        stack: list[tuple[list[Task], str | None, str, tuple[Step, ...]]] = [
-            (workflow.tasks, None, "", ())
+        self.end: tuple[Step, ...] = (Step(None, None, len(workflow.tasks)),)
+        stack: list[tuple[list[Task], str | None, BlockKey | None, tuple[Step, ...]]] = [
+            (workflow.tasks, None, None, ())
         ]
         while stack:
             tasks, container, block, prefix = stack.pop()
