@@ -23,7 +23,8 @@ from flowdsl.conductor.targets import TARGETS
 from flowdsl.config import Config, load_config
 from flowdsl.errors import FlowdslError
 from flowdsl.loader import discover
-from flowdsl.output import diff, write
+from flowdsl.output import _atomic_write, diff, write
+from flowdsl.render.layout import FORMATS, require_engine
 from flowdsl.report import EMITTERS, emit_text
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,6 +71,12 @@ def main() -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if any file would change.")
 @click.option("--owner-email", help="ownerEmail for definitions that set none.")
 @click.option("--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to emit for.")
+@click.option(
+    "--diagrams",
+    "diagram_format",
+    type=click.Choice(FORMATS),
+    help="Also write OUT_DIR/diagrams/<name>.v<version>.FORMAT for each workflow.",
+)
 @_input_errors
 def compile_command(
     targets: Sequence[str],
@@ -77,15 +84,19 @@ def compile_command(
     check: bool,
     owner_email: str | None,
     target: str | None,
+    diagram_format: str | None,
 ) -> None:
     """Compile the @workflow functions in TARGETS into Conductor JSON.
 
     TARGETS are .py files, directories, or dotted module paths (module or module:function).
-    Writes OUT_DIR/workflows/<name>.v<version>.json and OUT_DIR/tasks/<name>.json.
+    Writes OUT_DIR/workflows/<name>.v<version>.json and OUT_DIR/tasks/<name>.json (and,
+    with --diagrams, OUT_DIR/diagrams/).
     """
     started = time.perf_counter()
     config = _config(owner_email, target)
     destination = _out_dir(config, out_dir)
+    # No layout program: nothing is written (exit 2), before any work is done.
+    engine = require_engine(diagram_format) if diagram_format else None
     workflows = discover(targets)
     result = compile_workflows(workflows, config)
     if result.diagnostics:
@@ -93,6 +104,11 @@ def compile_command(
     if result.files is None:
         click.echo(f"error: nothing written to {destination}", err=True)
         sys.exit(1)
+    if diagram_format:
+        from flowdsl.render.diagram import render_diagrams
+
+        drawn = render_diagrams(result.program, diagram_format, engine=engine)
+        result.files.update({f"diagrams/{name}": content for name, content in drawn.items()})
     n_wf = len(result.program.workflows)
     n_td = len(result.program.task_defs)
     counts = f"{n_wf} workflow{'s' * (n_wf != 1)}, {n_td} task definition{'s' * (n_td != 1)}"
@@ -161,3 +177,129 @@ def check_command(
         click.echo("All checks passed.")
     failing = [d for d in diagnostics if d.is_error or config.strict]
     sys.exit(1 if failing else 0)
+
+
+def _diagram_options(
+    data_flow: bool, expand: bool, findings: bool, legend: bool, diagnostics: Sequence[Any]
+) -> Any:
+    from flowdsl.render.diagram import DiagramOptions
+
+    return DiagramOptions(
+        data_flow=data_flow,
+        expand_subworkflows=expand,
+        findings=tuple(diagnostics) if findings else None,
+        legend=legend,
+    )
+
+
+def _write_all(destination: Path, files: dict[str, bytes]) -> None:
+    for name, content in sorted(files.items()):
+        _atomic_write(destination / name, content)
+
+
+def _report_untraced(diagnostics: Sequence[Any]) -> None:
+    """Workflows that could not be traced are missing from the output: say so."""
+    untraced = [d for d in diagnostics if d.is_error and d.code.startswith("FD0")]
+    if untraced:
+        emit_text(untraced, sys.stderr)
+
+
+@main.command("diagram")
+@click.argument("targets", nargs=-1, required=True)
+@click.option("-o", "--out-dir", required=True, help="Directory to write the diagrams into.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="svg",
+    show_default=True,
+    help="svg (ids and tooltips), png, pdf, or dot (the Graphviz source).",
+)
+@click.option("--data-flow", is_flag=True, help="Draw ${ref.output.x} reads as dashed edges.")
+@click.option(
+    "--expand-subworkflows",
+    is_flag=True,
+    help="Draw each sub-workflow's tasks inside it (inline definitions, or workflows in TARGETS).",
+)
+@click.option("--findings", is_flag=True, help="Outline the tasks `flowdsl check` reports on.")
+@click.option("--no-legend", is_flag=True, help="Leave the legend out.")
+@click.option("--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to check for.")
+@_input_errors
+def diagram_command(
+    targets: Sequence[str],
+    out_dir: str,
+    fmt: str,
+    data_flow: bool,
+    expand_subworkflows: bool,
+    findings: bool,
+    no_legend: bool,
+    target: str | None,
+) -> None:
+    """Draw each workflow in TARGETS (Python or Conductor JSON, as for `check`).
+
+    Writes OUT_DIR/<name>.v<version>.<format>, each file replaced atomically. Without
+    Graphviz's `dot` (or graphviz-pure), writes the .dot sources instead and exits 2.
+    """
+    from flowdsl.render.diagram import render_diagrams
+    from flowdsl.render.layout import LayoutUnavailable
+
+    config = _config(None, target)
+    result = check_targets(targets, config)
+    _report_untraced(result.diagnostics)
+    program = result.program
+    if not program.workflows:
+        click.echo("error: no workflow definitions found in " + " ".join(targets), err=True)
+        sys.exit(2)
+    options = _diagram_options(
+        data_flow, expand_subworkflows, findings, not no_legend, result.diagnostics
+    )
+    destination = Path(out_dir)
+    try:
+        engine = require_engine(fmt)
+    except LayoutUnavailable as exc:
+        files = render_diagrams(program, "dot", options)
+        _write_all(destination, files)
+        click.echo(f"error: {exc} (wrote the .dot sources to {destination})", err=True)
+        sys.exit(2)
+    files = render_diagrams(program, fmt, options, engine)
+    _write_all(destination, files)
+    click.echo(f"drew {len(files)} workflow{'s' * (len(files) != 1)} into {destination}")
+
+
+@main.command("docs")
+@click.argument("targets", nargs=-1, required=True)
+@click.option("-o", "--out-dir", required=True, help="Directory to write the pages into.")
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of jinja2 templates replacing the built-in ones of the same name.",
+)
+@click.option("--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to check for.")
+@_input_errors
+def docs_command(
+    targets: Sequence[str], out_dir: str, templates: Path | None, target: str | None
+) -> None:
+    """Write Markdown documentation for the workflows in TARGETS.
+
+    One page per workflow (OUT_DIR/<name>.v<version>.md, with its diagram in
+    OUT_DIR/diagrams/) and OUT_DIR/index.md. Nothing is written when a page or a diagram
+    cannot be made (exit 2).
+    """
+    from flowdsl.render.diagram import render_diagrams
+    from flowdsl.render.docs import DIAGRAM_DIR, render_pages
+
+    config = _config(None, target)
+    engine = require_engine("svg")
+    result = check_targets(targets, config)
+    _report_untraced(result.diagnostics)
+    program = result.program
+    if not program.workflows:
+        click.echo("error: no workflow definitions found in " + " ".join(targets), err=True)
+        sys.exit(2)
+    files = render_pages(program, program.workflows, templates)
+    drawn = render_diagrams(program, "svg", engine=engine)
+    files.update({f"{DIAGRAM_DIR}/{name}": content for name, content in drawn.items()})
+    destination = Path(out_dir)
+    _write_all(destination, files)
+    pages = len(program.workflows)
+    click.echo(f"wrote {pages} page{'s' * (pages != 1)} and index.md into {destination}")
