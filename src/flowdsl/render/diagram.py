@@ -310,12 +310,11 @@ class _Builder:
         tooltip: str | None = None,
     ) -> None:
         attrs = {
-            "label": label,
+            "label": f"<<B>{_esc(label)}</B>>",
             "shape": "circle",
             "fixedsize": "true",
             "width": "0.55",
             "fillcolor": "#eeeeee",
-            "fontname": f"{FONT}-Bold",
             "fontsize": "10",
             "id": node_id,
             "tooltip": _plain(tooltip or label),
