@@ -46,7 +46,7 @@ def test_diagram_dot_format_is_the_source(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr  # dot text needs no layout program
     text = (tmp_path / "shipping.v3.dot").read_text()
     assert text.startswith('digraph "shipping.v3" {')
-    assert "cluster_ups_sub" in text and 'class=data' in text and "FD307" in text
+    assert "cluster_ups_sub" in text and "class=data" in text and "FD307" in text
     again = tmp_path / "again"
     run_cli("diagram", str(DATA), "-o", str(again), "--format", "dot", "--data-flow",
             "--expand-subworkflows", "--findings", cwd=REPO)  # fmt: skip

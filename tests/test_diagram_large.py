@@ -27,7 +27,9 @@ def _renamed(wf: dict[str, Any], prefix: str) -> dict[str, Any]:
     refs = sorted(refs_of(wf), key=len, reverse=True)
     if not refs:
         return wf
-    pattern = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, refs)) + r")(?![A-Za-z0-9_])")
+    pattern = re.compile(
+        r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, refs)) + r")(?![A-Za-z0-9_])"
+    )
     return json.loads(pattern.sub(lambda m: prefix + m.group(1), json.dumps(wf)))  # type: ignore[no-any-return]
 
 

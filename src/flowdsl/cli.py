@@ -21,10 +21,13 @@ from flowdsl.checker import check_targets
 from flowdsl.compiler import compile_workflows
 from flowdsl.conductor.targets import TARGETS
 from flowdsl.config import Config, load_config
+from flowdsl.diagnostics import Diagnostic
 from flowdsl.errors import FlowdslError
 from flowdsl.loader import discover
 from flowdsl.output import _atomic_write, diff, write
-from flowdsl.render.layout import FORMATS, require_engine
+from flowdsl.render.diagram import DiagramOptions, render_diagrams
+from flowdsl.render.docs import DIAGRAM_DIR, render_pages
+from flowdsl.render.layout import FORMATS, LayoutError, require_engine
 from flowdsl.report import EMITTERS, emit_text
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -105,8 +108,6 @@ def compile_command(
         click.echo(f"error: nothing written to {destination}", err=True)
         sys.exit(1)
     if diagram_format:
-        from flowdsl.render.diagram import render_diagrams
-
         drawn = render_diagrams(result.program, diagram_format, engine=engine)
         result.files.update({f"diagrams/{name}": content for name, content in drawn.items()})
     n_wf = len(result.program.workflows)
@@ -180,10 +181,8 @@ def check_command(
 
 
 def _diagram_options(
-    data_flow: bool, expand: bool, findings: bool, legend: bool, diagnostics: Sequence[Any]
-) -> Any:
-    from flowdsl.render.diagram import DiagramOptions
-
+    data_flow: bool, expand: bool, findings: bool, legend: bool, diagnostics: Sequence[Diagnostic]
+) -> DiagramOptions:
     return DiagramOptions(
         data_flow=data_flow,
         expand_subworkflows=expand,
@@ -197,7 +196,7 @@ def _write_all(destination: Path, files: dict[str, bytes]) -> None:
         _atomic_write(destination / name, content)
 
 
-def _report_untraced(diagnostics: Sequence[Any]) -> None:
+def _report_untraced(diagnostics: Sequence[Diagnostic]) -> None:
     """Workflows that could not be traced are missing from the output: say so."""
     untraced = [d for d in diagnostics if d.is_error and d.code.startswith("FD0")]
     if untraced:
@@ -223,7 +222,9 @@ def _report_untraced(diagnostics: Sequence[Any]) -> None:
 )
 @click.option("--findings", is_flag=True, help="Outline the tasks `flowdsl check` reports on.")
 @click.option("--no-legend", is_flag=True, help="Leave the legend out.")
-@click.option("--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to check for.")
+@click.option(
+    "--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to check for."
+)
 @_input_errors
 def diagram_command(
     targets: Sequence[str],
@@ -240,9 +241,6 @@ def diagram_command(
     Writes OUT_DIR/<name>.v<version>.<format>, each file replaced atomically. Without
     Graphviz's `dot` (or graphviz-pure), writes the .dot sources instead and exits 2.
     """
-    from flowdsl.render.diagram import render_diagrams
-    from flowdsl.render.layout import LayoutUnavailable
-
     config = _config(None, target)
     result = check_targets(targets, config)
     _report_untraced(result.diagnostics)
@@ -256,7 +254,7 @@ def diagram_command(
     destination = Path(out_dir)
     try:
         engine = require_engine(fmt)
-    except LayoutUnavailable as exc:
+    except LayoutError as exc:
         files = render_diagrams(program, "dot", options)
         _write_all(destination, files)
         click.echo(f"error: {exc} (wrote the .dot sources to {destination})", err=True)
@@ -274,7 +272,9 @@ def diagram_command(
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory of jinja2 templates replacing the built-in ones of the same name.",
 )
-@click.option("--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to check for.")
+@click.option(
+    "--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to check for."
+)
 @_input_errors
 def docs_command(
     targets: Sequence[str], out_dir: str, templates: Path | None, target: str | None
@@ -285,9 +285,6 @@ def docs_command(
     OUT_DIR/diagrams/) and OUT_DIR/index.md. Nothing is written when a page or a diagram
     cannot be made (exit 2).
     """
-    from flowdsl.render.diagram import render_diagrams
-    from flowdsl.render.docs import DIAGRAM_DIR, render_pages
-
     config = _config(None, target)
     engine = require_engine("svg")
     result = check_targets(targets, config)

@@ -31,14 +31,13 @@ import html
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import graphviz
 
 from flowdsl.conductor.tasktypes import blocks_of, branches, cases, task_type
 from flowdsl.diagnostics import Diagnostic
 from flowdsl.ir.nodes import Program, Span, Task, Workflow, iter_refs
-from flowdsl.render.layout import INSTALL_HINT, LayoutEngine, LayoutUnavailable
 from flowdsl.render._text import (
     body_line,
     policies,
@@ -48,6 +47,7 @@ from flowdsl.render._text import (
     sub_workflow_target,
     value_text,
 )
+from flowdsl.render.layout import INSTALL_HINT, LayoutEngine, LayoutError
 
 FONT = "Helvetica"
 INK = "#333333"
@@ -110,7 +110,8 @@ def _esc(text: str) -> str:
 
 def _plain(text: str) -> str:
     """Text for a quoted DOT attribute (tooltips, edge labels): no escape sequences."""
-    return graphviz.nohtml(text.replace("\\", "\\\\").replace("\n", "\\n"))
+    escaped = text.replace("\\", "\\\\").replace("\n", "\\n")
+    return cast(str, graphviz.nohtml(escaped))
 
 
 class _Builder:
@@ -212,9 +213,9 @@ class _Builder:
             attrs["shape"] = "octagon"
             styles = ["filled"]
             status = task.inputs.get("terminationStatus")
-            attrs["fillcolor"] = TERMINATE_FILL.get(status, "white") if isinstance(
-                status, str
-            ) else "white"
+            attrs["fillcolor"] = (
+                TERMINATE_FILL.get(status, "white") if isinstance(status, str) else "white"
+            )
         elif info.worker or kind not in _KNOWN:
             self.used.add("worker")
         else:
@@ -368,7 +369,9 @@ class _Builder:
                 attrs = {
                     "style": "dashed",
                     "color": MUTED,
-                    "tooltip": _plain(f"{tail.ref} is not in joinOn: the JOIN does not wait for it"),
+                    "tooltip": _plain(
+                        f"{tail.ref} is not in joinOn: the JOIN does not wait for it"
+                    ),
                 }
             self.edge(g, tail, head, **attrs)
 
@@ -799,20 +802,44 @@ _LEGEND: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("system", "system task", {"fillcolor": SYSTEM_FILL}),
     ("optional", "optional task", {"style": "rounded,filled,dashed"}),
     ("sub_workflow", "sub-workflow", {"penwidth": "3", "fillcolor": SUB_FILL}),
-    ("bar", "fork / join", {"shape": "box", "style": "filled", "fillcolor": INK,
-                            "fontcolor": "white", "height": "0.15"}),
-    ("dynamic", "spawned at run time", {"shape": "box3d", "style": "filled",
-                                        "fillcolor": SYSTEM_FILL}),
+    (
+        "bar",
+        "fork / join",
+        {
+            "shape": "box",
+            "style": "filled",
+            "fillcolor": INK,
+            "fontcolor": "white",
+            "height": "0.15",
+        },
+    ),
+    (
+        "dynamic",
+        "spawned at run time",
+        {"shape": "box3d", "style": "filled", "fillcolor": SYSTEM_FILL},
+    ),
     ("switch", "switch", {"shape": "diamond", "style": "filled", "height": "0.3"}),
-    ("loop", "do-while body", {"style": "rounded,dashed,filled", "fillcolor": LOOP_FILL,
-                               "color": LOOP_LINE}),
+    (
+        "loop",
+        "do-while body",
+        {"style": "rounded,dashed,filled", "fillcolor": LOOP_FILL, "color": LOOP_LINE},
+    ),
     ("terminate", "terminate", {"shape": "octagon", "style": "filled"}),
-    ("not_joined", "JOIN does not wait", {"edge": "1", "style": "dashed", "color": MUTED,
-                                          "fontcolor": GREY}),
-    ("unreachable", "never reached", {"edge": "1", "style": "dashed", "color": MUTED,
-                                      "arrowhead": "none", "fontcolor": GREY}),
-    ("data", "data read", {"edge": "1", "style": "dashed", "color": DATA, "fontcolor": DATA,
-                           "arrowhead": "empty"}),
+    (
+        "not_joined",
+        "JOIN does not wait",
+        {"edge": "1", "style": "dashed", "color": MUTED, "fontcolor": GREY},
+    ),
+    (
+        "unreachable",
+        "never reached",
+        {"edge": "1", "style": "dashed", "color": MUTED, "arrowhead": "none", "fontcolor": GREY},
+    ),
+    (
+        "data",
+        "data read",
+        {"edge": "1", "style": "dashed", "color": DATA, "fontcolor": DATA, "arrowhead": "empty"},
+    ),
     ("finding", "finding (see tooltip)", {"color": ERROR, "penwidth": "2.5"}),
 )
 
@@ -997,11 +1024,9 @@ def build_diagram(
     return g
 
 
-def dot_source(
-    workflow: Workflow, program: Program, options: DiagramOptions | None = None
-) -> str:
+def dot_source(workflow: Workflow, program: Program, options: DiagramOptions | None = None) -> str:
     """The workflow's diagram as DOT text (deterministic)."""
-    return build_diagram(workflow, program, options).source
+    return str(build_diagram(workflow, program, options).source)
 
 
 def diagram_name(workflow: Workflow, fmt: str) -> str:
@@ -1028,7 +1053,7 @@ def render_diagrams(
             content = source.encode("utf-8")
         else:
             if engine is None:
-                raise LayoutUnavailable(INSTALL_HINT)
+                raise LayoutError(INSTALL_HINT)
             content = engine.render(source, fmt)
         files[diagram_name(workflow, fmt)] = content
     return files

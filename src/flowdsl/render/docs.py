@@ -238,7 +238,9 @@ def page_context(
         if target is not None and task.inline_workflow is None:
             page = pages.get((target.name, target.version))
         subs.append(
-            SubWorkflowRow(task.ref, sub_workflow_target(task), page, task.inline_workflow is not None)
+            SubWorkflowRow(
+                task.ref, sub_workflow_target(task), page, task.inline_workflow is not None
+            )
         )
     settings = [
         (key, value_text(value))
@@ -313,6 +315,8 @@ def render_pages(
         index = env.get_template(INDEX_TEMPLATE)
         files["index.md"] = index.render(index_context(workflows)).encode("utf-8")
     except jinja2.TemplateError as exc:
-        where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        where = (
+            f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        )
         raise UsageError(f"template error{where}: {exc}") from None
     return files

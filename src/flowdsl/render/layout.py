@@ -31,7 +31,7 @@ INSTALL_HINT = (
 )
 
 
-class LayoutUnavailable(FlowdslError):
+class LayoutError(FlowdslError):
     """No layout program can produce the requested format."""
 
 
@@ -51,7 +51,7 @@ class LayoutEngine:
     def render(self, source: str, fmt: str) -> bytes:
         """The layout of ``source`` in format ``fmt`` (svg, png, pdf, json...)."""
         if fmt not in self.formats:
-            raise LayoutUnavailable(
+            raise LayoutError(
                 f"{self.program} cannot write {fmt}; install Graphviz's `dot` for {fmt} output"
             )
         proc = subprocess.run(
@@ -64,7 +64,7 @@ class LayoutEngine:
         if proc.returncode != 0:
             message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
             detail = message[-1] if message else f"exit status {proc.returncode}"
-            raise LayoutUnavailable(f"{self.program} failed: {detail}")
+            raise LayoutError(f"{self.program} failed: {detail}")
         return proc.stdout
 
 
@@ -96,9 +96,9 @@ def require_engine(fmt: str) -> LayoutEngine | None:
         return None
     engine = find_engine()
     if engine is None:
-        raise LayoutUnavailable(INSTALL_HINT)
+        raise LayoutError(INSTALL_HINT)
     if fmt not in engine.formats:
-        raise LayoutUnavailable(
+        raise LayoutError(
             f"{engine.program} cannot write {fmt}; install Graphviz's `dot` for {fmt} output"
         )
     return engine
