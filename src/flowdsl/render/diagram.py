@@ -609,7 +609,7 @@ class _Builder:
             _Tail(node_id, task.ref),
             end_id,
             dir="back",
-            label=" LOOP",
+            xlabel="LOOP",
             tooltip=_plain(f"repeats while {cond_text}" if cond_text else "repeats"),
             **{"class": "loop-edge"},
         )
@@ -1015,7 +1015,9 @@ def build_diagram(
             arrowhead="empty",
             constraint="false",
             penwidth="0.7",
-            xlabel=_plain(label),
+            label=_plain(" " + label),
+            tailport="e",
+            headport="e",
             tooltip=_plain(tip),
             **{"class": "data"},
         )
