@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -84,6 +85,31 @@ def test_every_example_workflow_renders_to_svg_and_png(tmp_path: Path) -> None:
     assert [e.head for e in layout.out_edges("__start")] == ["image_convert_resize_ref"]
     assert [e.head for e in layout.out_edges("image_convert_resize_ref")] == ["upload_toS3_ref"]
     assert list(collisions(layout)) == []
+
+
+def _svg_summary(svg: bytes) -> list[tuple[str, str, str]]:
+    """What an SVG diagram shows, whatever Graphviz version drew it: each node, edge and
+    cluster by id and class, with its texts."""
+    ns = "{http://www.w3.org/2000/svg}"
+    out = []
+    for group in ElementTree.fromstring(svg).iter(f"{ns}g"):
+        kind = group.get("class", "")
+        if kind.split(" ")[0] in ("node", "edge", "cluster"):
+            texts = " ".join((t.text or "") for t in group.iter(f"{ns}text"))
+            out.append((group.get("id", ""), kind, texts))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("variant", ["", "data-flow"])
+def test_the_example_readme_diagrams_are_current(tmp_path: Path, variant: str) -> None:
+    committed = EXAMPLE / "diagrams" / variant / "image_convert_resize.v1.svg"
+    flags = ["--data-flow"] if variant else []
+    proc = run_cli("diagram", str(EXAMPLE), "-o", str(tmp_path), *flags, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    fresh = (tmp_path / "image_convert_resize.v1.svg").read_bytes()
+    assert _svg_summary(committed.read_bytes()) == _svg_summary(fresh), (
+        "regenerate the example's diagrams with the commands in examples/image_pipeline/README.md"
+    )
 
 
 def test_compile_diagrams_beside_the_json(tmp_path: Path) -> None:
