@@ -12,6 +12,7 @@ import pytest
 from flowdsl.checker import check_targets
 from flowdsl.config import Config
 from flowdsl.ir.nodes import Program, Workflow
+from flowdsl.render._text import shorten
 from flowdsl.render.diagram import DiagramOptions, dot_source
 from flowdsl.render.layout import LayoutEngine
 
@@ -339,3 +340,73 @@ def test_every_path_terminating_drops_the_end_node(tmp_path: Path) -> None:
     assert "__end" not in layout.nodes
     never = layout.edge("stop_ref", "after_ref")  # drawn, but as never reached
     assert "dashed" in never.attrs["style"] and never.attrs["arrowhead"] == "none"
+
+
+def test_findings_on_task_definitions_and_outputs() -> None:
+    # the blog post's JSON: a TaskDef Conductor rejects, an output nobody produces
+    seed = REPO / "tests" / "data" / "seed_004"
+    program, found = _load(seed / "workflow.json", seed / "taskdefs.json")
+    assert sorted(d.code for d in found) == ["FD103", "FD401"]  # type: ignore[attr-defined]
+    layout = _layout(program, program.workflows[0], findings=tuple(found))
+    resize = layout.nodes["image_convert_resize_ref"]
+    assert "FD401" in resize.drawn_text and "taskdefs.json:19:29" in resize.attrs["tooltip"]
+    end = layout.nodes["__end"]
+    assert "FD103 error: the workflow output reads `fileLocation`" in end.attrs["tooltip"]
+    assert end.attrs["color"] == "#d32f2f"
+    assert "finding" not in layout.nodes["upload_toS3_ref"].attrs["class"]
+
+
+def test_python_task_definition_findings(tmp_path: Path) -> None:
+    source = tmp_path / "flows.py"
+    source.write_text(
+        "from pydantic import BaseModel\n"
+        "from flowdsl import task, workflow\n\n"
+        "class Out(BaseModel):\n    url: str\n\n"
+        "@task(owner_email='t@example.com')\n"
+        "def fetch(id: str) -> Out:\n    ...\n\n"
+        "@task(owner_email='t@example.com', timeout_seconds=10, response_timeout_seconds=60)\n"
+        "def store(url: str) -> Out:\n    ...\n\n"
+        "@workflow(name='pyflow', version=1, owner_email='t@example.com')\n"
+        "def pyflow(id: str) -> dict[str, str]:\n"
+        "    a = fetch(id=id)\n"
+        "    b = store(url=a.url)\n"
+        "    return {'url': b.url}\n"
+    )
+    program, found = _load(source)
+    assert [d.code for d in found] == ["FD401"]  # type: ignore[attr-defined]
+    layout = _layout(program, program.workflows[0], findings=tuple(found))
+    assert "FD401" in layout.nodes["store_ref"].drawn_text
+    assert "finding" not in layout.nodes["fetch_ref"].attrs["class"]
+    assert "finding" not in layout.nodes["__start"].attrs["class"]
+
+
+def test_tooltips_and_labels_keep_quotes_backslashes_and_markup(tmp_path: Path) -> None:
+    expression = 'var re = /\\d+"x"/; return $.a < 3 && "<B>" != "\\\\n";'
+    wf = {
+        "name": "escapes",
+        "version": 1,
+        "schemaVersion": 2,
+        "ownerEmail": "t@example.com",
+        "tasks": [
+            {
+                "name": "odd",
+                "taskReferenceName": "odd_ref",
+                "type": "INLINE",
+                "description": 'say "hi" \\ <there>',
+                "inputParameters": {"evaluatorType": "javascript", "expression": expression},
+            }
+        ],
+    }
+    (tmp_path / "escapes.json").write_text(json.dumps(wf))
+    program, _ = _load(tmp_path / "escapes.json")
+    source = dot_source(program.workflows[0], program)
+    svg = LayoutEngine(dot_program(), "graphviz").render(source, "svg")
+    root = ElementTree.fromstring(svg)
+    by_id = {el.get("id"): el for el in root.iter() if el.get("id")}
+    link = by_id["a_odd_ref"].find(f"{SVG}a")
+    assert link is not None
+    tip = link.get(XLINK_TITLE, "").replace("\xa0", " ")
+    assert 'say "hi" \\ <there>' in tip
+    assert f"expression = {expression}" in tip
+    texts = [t.text for t in by_id["odd_ref"].iter(f"{SVG}text")]
+    assert texts[2] == shorten(expression, 44)

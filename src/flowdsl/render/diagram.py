@@ -108,6 +108,13 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def _tip(text: str) -> str:
+    """Text for a tooltip. Graphviz unescapes tooltips twice (the escString, then the SVG
+    writer), so a backslash is written four times."""
+    escaped = text.replace("\\", "\\\\\\\\").replace("\n", "\\n")
+    return cast(str, graphviz.nohtml(escaped))
+
+
 def _plain(text: str) -> str:
     """Text for a quoted DOT attribute (tooltips, edge labels): no escape sequences."""
     escaped = text.replace("\\", "\\\\").replace("\n", "\\n")
@@ -120,7 +127,7 @@ class _Builder:
         self.options = options
         self.used: set[str] = set()  # legend entries
         self.edge_ids: dict[str, int] = defaultdict(int)
-        self.findings = _FindingIndex(options.findings or ())
+        self.findings = _FindingIndex(options.findings or (), program)
         self.graph = graphviz.Digraph(name=_graph_name(workflow))
         title = f"<<B>{_esc(workflow.name)}</B> v{workflow.version}"
         if workflow.description:
@@ -142,7 +149,7 @@ class _Builder:
             bgcolor="white",
             pad="0.2",
             id="workflow",
-            tooltip=_plain(f"{workflow.name} version {workflow.version}"),
+            tooltip=_tip(f"{workflow.name} version {workflow.version}"),
         )
         self.graph.attr(
             "node",
@@ -200,7 +207,7 @@ class _Builder:
         attrs: dict[str, str] = {
             "label": "<" + "<BR/>".join(lines) + ">",
             "id": node_id,
-            "tooltip": _plain(self._tooltip(task, found)),
+            "tooltip": _tip(self._tooltip(task, found)),
         }
         classes = ["task", f"type-{kind}"]
         styles = ["rounded", "filled"]
@@ -272,7 +279,7 @@ class _Builder:
             label=html_label,
             shape="plain",
             id=node_id,
-            tooltip=_plain(self._tooltip(task, found)),
+            tooltip=_tip(self._tooltip(task, found)),
             **{"class": " ".join(classes)},
         )
 
@@ -318,7 +325,7 @@ class _Builder:
             "fillcolor": "#eeeeee",
             "fontsize": "10",
             "id": node_id,
-            "tooltip": _plain(tooltip or label),
+            "tooltip": _tip(tooltip or label),
         }
         classes = ["terminal", f"type-{kind}"]
         if found:
@@ -352,7 +359,7 @@ class _Builder:
             attrs["label"] = _plain(" " + tail.label)
             attrs.setdefault("class", "case")
         if tail.tooltip is not None:
-            attrs.setdefault("tooltip", _plain(tail.tooltip))
+            attrs.setdefault("tooltip", _tip(tail.tooltip))
         g.edge(_quote_port(tail_name), _quote_port(head_name), id=edge_id, **attrs)
 
     def connect(
@@ -369,9 +376,7 @@ class _Builder:
                 attrs = {
                     "style": "dashed",
                     "color": MUTED,
-                    "tooltip": _plain(
-                        f"{tail.ref} is not in joinOn: the JOIN does not wait for it"
-                    ),
+                    "tooltip": _tip(f"{tail.ref} is not in joinOn: the JOIN does not wait for it"),
                 }
             self.edge(g, tail, head, **attrs)
 
@@ -385,7 +390,7 @@ class _Builder:
                 style="dashed",
                 color=MUTED,
                 arrowhead="none",
-                tooltip=_plain(f"never reached: {tail.ref} ends the workflow"),
+                tooltip=_tip(f"never reached: {tail.ref} ends the workflow"),
             )
 
     # --- structure -----------------------------------------------------------------------
@@ -496,7 +501,7 @@ class _Builder:
             fontsize="9",
             fontcolor=GREY,
             id=stack_id,
-            tooltip=_plain(
+            tooltip=_tip(
                 f"the tasks {task.ref} forks into are decided when it runs\n"
                 + self._tooltip(task, ())
             ),
@@ -523,7 +528,7 @@ class _Builder:
             "fillcolor": "white",
             "margin": "0.03,0.02",
             "id": node_id,
-            "tooltip": _plain(self._tooltip(task, found)),
+            "tooltip": _tip(self._tooltip(task, found)),
         }
         classes = ["task", f"type-{task.type}"]
         extra = self._finding_attrs(found)
@@ -565,7 +570,7 @@ class _Builder:
             height="0.2",
             margin="0.08,0.02",
             id=merge_id,
-            tooltip=_plain(f"the branches of {task.ref} meet here"),
+            tooltip=_tip(f"the branches of {task.ref} meet here"),
             **{"class": "merge type-SWITCH_END"},
         )
         for tail in tails:
@@ -594,7 +599,7 @@ class _Builder:
             fontcolor=LOOP_LINE,
             fontsize="10",
             id=f"cluster_{node_id}",
-            tooltip=_plain(f"{task.ref} repeats while {cond_text}" if cond_text else task.ref),
+            tooltip=_tip(f"{task.ref} repeats while {cond_text}" if cond_text else task.ref),
             **{"class": "loop type-DO_WHILE"},
         )
         self._bar(g=cluster, node_id=node_id, task=task, scope=scope)
@@ -610,7 +615,7 @@ class _Builder:
             end_id,
             dir="back",
             xlabel="LOOP",
-            tooltip=_plain(f"repeats while {cond_text}" if cond_text else "repeats"),
+            tooltip=_tip(f"repeats while {cond_text}" if cond_text else "repeats"),
             **{"class": "loop-edge"},
         )
         g.subgraph(cluster)
@@ -637,7 +642,7 @@ class _Builder:
             fontcolor=SUB_LINE,
             fontsize="10",
             id=f"cluster_{node_id}",
-            tooltip=_plain(f"{task.ref} runs {child.name} version {child.version}"),
+            tooltip=_tip(f"{task.ref} runs {child.name} version {child.version}"),
             **{"class": "subworkflow type-SUB_WORKFLOW"},
         )
         self._task_node(cluster, node_id, task, scope)
@@ -658,7 +663,7 @@ class _Builder:
             fillcolor=SUB_LINE,
             color=SUB_LINE,
             id=end_id,
-            tooltip=_plain(f"{child.name} completes; {task.ref} takes its output"),
+            tooltip=_tip(f"{child.name} completes; {task.ref} takes its output"),
             **{"class": "terminal type-SUB_WORKFLOW_END"},
         )
         self.connect(cluster, tails, end_id, None)
@@ -669,7 +674,7 @@ class _Builder:
                 end_id,
                 style="dashed",
                 color=MUTED,
-                tooltip=_plain(f"{tail.ref} ends the sub-workflow"),
+                tooltip=_tip(f"{tail.ref} ends the sub-workflow"),
             )
         self._data_edges(child, inner)
         g.subgraph(cluster)
@@ -896,10 +901,16 @@ def _graph_name(workflow: Workflow) -> str:
 
 
 class _FindingIndex:
-    """Which findings concern which task (or the workflow itself)."""
+    """Which findings concern which task (or the workflow itself).
 
-    def __init__(self, findings: Sequence[Diagnostic]) -> None:
+    A finding is on a task when it points into the task (a JSON pointer under the task's,
+    or a Python line of the task's call or arguments), or into the TaskDef the task uses
+    (then every task using it shows the finding).
+    """
+
+    def __init__(self, findings: Sequence[Diagnostic], program: Program) -> None:
         self.findings = list(findings)
+        self.program = program
         self.claimed: set[int] = set()
         self.by_task: dict[int, list[Diagnostic]] = {}
 
@@ -909,21 +920,28 @@ class _FindingIndex:
         if id(task) in self.by_task:
             return self.by_task[id(task)]
         spans = _task_spans(task)
+        definition = self.program.task_defs.get(task.name)
+        def_spans: list[Span] = []
+        if definition is not None and task_type(task.type).worker:
+            def_spans = [s for s in (definition.span,) if s is not None]
+            def_spans.extend(definition.field_spans.values())
         found = []
         for index, finding in enumerate(self.findings):
-            if finding.span is not None and _matches(finding.span, spans, task):
+            if finding.span is None:
+                continue
+            if _matches(finding.span, spans, task) or _matches(finding.span, def_spans, None):
                 found.append(finding)
                 self.claimed.add(index)
         self.by_task[id(task)] = found
         return found
 
     def remaining(self, spans: Sequence[Span]) -> list[Diagnostic]:
-        """Unclaimed findings at one of ``spans`` (or anywhere, when ``spans`` is empty)."""
+        """Findings no task claimed that point at one of ``spans``."""
         out = []
         for index, finding in enumerate(self.findings):
-            if index in self.claimed:
+            if index in self.claimed or finding.span is None:
                 continue
-            if spans and (finding.span is None or not _matches(finding.span, spans, None)):
+            if not _matches(finding.span, spans, None):
                 continue
             out.append(finding)
             self.claimed.add(index)
@@ -968,6 +986,25 @@ def _matches(finding: Span, spans: Sequence[Span], task: Task | None) -> bool:
     return False
 
 
+def _completes(tasks: Sequence[Task]) -> bool:
+    """Whether running the list can reach its end (it is not cut short by TERMINATE)."""
+    return all(_task_completes(task) for task in tasks)
+
+
+def _task_completes(task: Task) -> bool:
+    if task.type == "TERMINATE":
+        return False
+    if task.type == "DO_WHILE":
+        return _completes([t for _key, block in blocks_of(task, "loopOver") for t in block])
+    if task.type in SWITCH_TYPES:
+        arms = list(cases(task).values())
+        arms.append([t for _key, block in blocks_of(task, "defaultCase") for t in block])
+        return any(_completes(arm) for arm in arms)
+    if task.blocks and task.type not in ("SUB_WORKFLOW", "FORK_JOIN_DYNAMIC"):
+        return any(_completes(block) for block in task.blocks.values())
+    return True
+
+
 def build_diagram(
     workflow: Workflow, program: Program, options: DiagramOptions | None = None
 ) -> graphviz.Digraph:
@@ -984,14 +1021,16 @@ def build_diagram(
     start_tip = f"{workflow.name} v{workflow.version} starts"
     if workflow.inputs:
         start_tip += "\ninputs: " + ", ".join(workflow.inputs)
-    # Findings on tasks are claimed first; what is left on the workflow goes on start/end.
+    # Findings on tasks are claimed first; what is left on the workflow goes on start/end
+    # (findings on the outputs on end, when the workflow can reach it).
     for task in workflow.walk():
         builder.findings.for_task(task, workflow)
-    start_found = builder.findings.remaining(workflow_spans) if options.findings else []
+    completes = _completes(workflow.tasks)
+    end_found = builder.findings.remaining(output_spans) if completes else []
+    start_found = builder.findings.remaining(workflow_spans + output_spans)
     builder._special(g, "__start", "start", "START", start_found, start_tip)
     tails, _dead = builder.sequence(g, workflow.tasks, [_Tail("__start", "")], scope)
     if tails:
-        end_found = builder.findings.remaining(output_spans) if options.findings else []
         end_tip = "the workflow completes"
         if workflow.outputs:
             end_tip += "\noutputs:\n" + "\n".join(
@@ -1018,7 +1057,7 @@ def build_diagram(
             label=_plain(" " + label),
             tailport="e",
             headport="e",
-            tooltip=_plain(tip),
+            tooltip=_tip(tip),
             **{"class": "data"},
         )
     if options.legend:
