@@ -16,7 +16,7 @@ from flowdsl.frontends.json_reader import read_json_targets
 from flowdsl.render.diagram import DiagramOptions, dot_source
 
 from .layout_json import collisions, lay_out
-from .strategies import all_tasks, child_lists, refs_of, valid_programs
+from .strategies import all_tasks, child_lists, refs_of, valid_programs, write_program
 
 TARGET_TASKS = 200
 NESTING = ("FORK_JOIN", "SWITCH", "DECISION", "DO_WHILE")
@@ -100,3 +100,26 @@ def test_two_hundred_tasks_render_without_overlaps(wf: dict[str, Any]) -> None:
     assert len(drawn) >= TARGET_TASKS
     problems = list(collisions(layout))
     assert problems == [], "\n".join(problems[:20])
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking a layout takes minutes
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(valid_programs(max_workflows=3, max_depth=3, max_tasks=30))
+def test_every_generated_program_renders_in_every_view(program: Any) -> None:
+    """Valid programs of every shape lay out with every option, and the default view has
+    nothing on top of anything else."""
+    workflows, task_defs = program
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_program(Path(tmp), workflows, task_defs)
+        read, _ = read_json_targets([str(p) for p in paths])
+    for workflow in read.workflows:
+        plain = lay_out(dot_source(workflow, read, DiagramOptions()))
+        assert list(collisions(plain)) == []
+        assert "__start" in plain.nodes
+        full = DiagramOptions(data_flow=True, expand_subworkflows=True, findings=())
+        everything = lay_out(dot_source(workflow, read, full))
+        assert set(plain.nodes) <= set(everything.nodes)

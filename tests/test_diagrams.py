@@ -137,7 +137,9 @@ def test_do_while_is_a_cluster_with_a_loop_edge(plain: Layout) -> None:
     assert {"poll_loop", "check_ref", "wait_ref", "poll_loop/end"} <= cluster.nodes
     assert "DO_WHILE poll_loop" in cluster.texts[0].text
     loop = [e for e in plain.edges if e.attrs.get("dir") == "back"]
-    assert [(e.tail, e.head, e.label) for e in loop] == [("poll_loop", "poll_loop/end", "LOOP")]
+    assert [(e.tail, e.head) for e in loop] == [("poll_loop", "poll_loop/end")]
+    assert loop[0].attrs["tooltip"].startswith("repeats while if ($.poll_loop['iteration'] < 5)")
+    assert "while if ($.poll_loop['iteration'] < 5)" in cluster.texts[1].text
     # the body runs between the two bars
     assert plain.edge("poll_loop", "check_ref").visible
     assert plain.edge("wait_ref", "poll_loop/end").visible

@@ -614,7 +614,6 @@ class _Builder:
             _Tail(node_id, task.ref),
             end_id,
             dir="back",
-            xlabel="LOOP",
             tooltip=_tip(f"repeats while {cond_text}" if cond_text else "repeats"),
             **{"class": "loop-edge"},
         )
