@@ -586,12 +586,12 @@ class _Builder:
         cluster = graphviz.Digraph(name=f"cluster_{node_id}")
         condition = task.fields.get("loopCondition")
         cond_text = value_text(condition) if condition is not None else ""
-        title = f"DO_WHILE {task.ref}"
+        lines = [f"DO_WHILE {task.ref}"]
         if cond_text:
-            title += "\nwhile " + shorten(cond_text, 48)
+            lines.append("while " + shorten(cond_text, 48))
         cluster.attr(
             "graph",
-            label=_plain(title),
+            label="".join(_plain(line) + "\\l" for line in lines),  # \l: left-justified
             labeljust="l",
             style="rounded,dashed,filled",
             fillcolor=LOOP_FILL,
