@@ -35,7 +35,7 @@ from typing import Any, cast
 
 import graphviz
 
-from flowdsl.conductor.tasktypes import blocks_of, branches, cases, task_type
+from flowdsl.conductor.tasktypes import TASK_TYPES, blocks_of, branches, cases, task_type
 from flowdsl.diagnostics import Diagnostic
 from flowdsl.ir.nodes import Program, Span, Task, Workflow, iter_refs
 from flowdsl.render._text import (
@@ -128,6 +128,7 @@ class _Builder:
         self.used: set[str] = set()  # legend entries
         self.edge_ids: dict[str, int] = defaultdict(int)
         self.findings = _FindingIndex(options.findings or (), program)
+        self.graph_ids: set[str] = {"__start", "__end"}
         self.graph = graphviz.Digraph(name=_graph_name(workflow))
         title = f"<<B>{_esc(workflow.name)}</B> v{workflow.version}"
         if workflow.description:
@@ -187,7 +188,6 @@ class _Builder:
 
     def _task_node(self, g: graphviz.Digraph, node_id: str, task: Task, scope: _Scope) -> None:
         kind = task.type
-        info = task_type(kind)
         found = self.findings.for_task(task, scope.workflow)
         lines = [f"<B>{_esc(task.ref)}</B>"]
         lines.append(
@@ -223,7 +223,7 @@ class _Builder:
             attrs["fillcolor"] = (
                 TERMINATE_FILL.get(status, "white") if isinstance(status, str) else "white"
             )
-        elif info.worker or kind not in _KNOWN:
+        elif not _is_system(kind):
             self.used.add("worker")
         else:
             self.used.add("system")
@@ -430,8 +430,6 @@ class _Builder:
         self.graph_ids.add(node_id)
         scope.ids.setdefault(task.ref, node_id)
         return node_id
-
-    graph_ids: set[str]
 
     def task(
         self, g: graphviz.Digraph, task: Task, node_id: str, scope: _Scope
@@ -847,24 +845,10 @@ _LEGEND: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("finding", "finding (see tooltip)", {"color": ERROR, "penwidth": "2.5"}),
 )
 
-_KNOWN = frozenset(
+# System task types of Conductor and Orkes that flowdsl's registry does not describe; any
+# other type not in the registry runs as a worker task on the server.
+_OTHER_SYSTEM_TYPES = frozenset(
     {
-        "SIMPLE",
-        "USER_DEFINED",
-        "DYNAMIC",
-        "SUB_WORKFLOW",
-        "START_WORKFLOW",
-        "EVENT",
-        "WAIT",
-        "HUMAN",
-        "HTTP",
-        "LAMBDA",
-        "INLINE",
-        "TERMINATE",
-        "KAFKA_PUBLISH",
-        "JSON_JQ_TRANSFORM",
-        "SET_VARIABLE",
-        "NOOP",
         "JDBC",
         "BUSINESS_RULE",
         "GET_SIGNED_JWT",
@@ -874,17 +858,15 @@ _KNOWN = frozenset(
         "WAIT_FOR_WEBHOOK",
         "GET_WORKFLOW",
         "UPDATE_TASK",
-        "LLM_TEXT_COMPLETE",
-        "LLM_CHAT_COMPLETE",
-        "LLM_GENERATE_EMBEDDINGS",
-        "LLM_INDEX_TEXT",
-        "LLM_INDEX_DOCUMENT",
-        "LLM_SEARCH_INDEX",
-        "LLM_GET_EMBEDDINGS",
-        "LLM_STORE_EMBEDDINGS",
-        "LLM_SEARCH_EMBEDDINGS",
     }
 )
+
+
+def _is_system(kind: str) -> bool:
+    known = TASK_TYPES.get(kind)
+    if known is not None:
+        return known.system
+    return kind in _OTHER_SYSTEM_TYPES or kind.startswith("LLM_")
 
 
 def _quote_port(name: str) -> str:
@@ -1010,7 +992,6 @@ def build_diagram(
     """The workflow's diagram as a graphviz Digraph (not laid out)."""
     options = options or DiagramOptions()
     builder = _Builder(workflow, program, options)
-    builder.graph_ids = {"__start", "__end"}
     g = builder.graph
     scope = _Scope(workflow, prefix="", stack=((workflow.name, workflow.version),))
     workflow_spans = [s for s in (workflow.span,) if s is not None]
