@@ -412,3 +412,28 @@ def test_tooltips_and_labels_keep_quotes_backslashes_and_markup(tmp_path: Path) 
     assert f"expression = {expression}" in tip
     texts = [t.text for t in by_id["odd_ref"].iter(f"{SVG}text")]
     assert texts[2] == shorten(expression, 44)
+
+
+def test_findings_inside_inline_sub_workflows(tmp_path: Path) -> None:
+    wf = json.loads((DATA / "shipping.json").read_text())
+    inline = wf["tasks"][11]["subWorkflowParam"]["workflowDefinition"]
+    inline["tasks"][0]["inputParameters"]["orderId"] = "${nobody_ref.output.id}"
+    (tmp_path / "shipping.json").write_text(json.dumps(wf))
+    for name in ("ship_ups.json", "taskdefs.json"):
+        (tmp_path / name).write_text((DATA / name).read_text())
+    program, found = _load(tmp_path)
+    assert sorted(d.code for d in found) == ["FD101", "FD307"]  # type: ignore[attr-defined]
+    shipping = next(w for w in program.workflows if w.name == "shipping")
+
+    def flagged(layout: Layout) -> dict[str, str]:
+        return {
+            name: node.drawn_text.split()[-1]
+            for name, node in layout.nodes.items()
+            if "finding" in node.attrs.get("class", "")
+        }
+
+    # collapsed: on the SUB_WORKFLOW task; expanded: on the task inside it
+    collapsed = _layout(program, shipping, findings=tuple(found))
+    assert flagged(collapsed) == {"audit_sub": "FD101", "notify_join": "FD307"}
+    expanded = _layout(program, shipping, findings=tuple(found), expand_subworkflows=True)
+    assert flagged(expanded) == {"audit_sub/write_audit_ref": "FD101", "notify_join": "FD307"}

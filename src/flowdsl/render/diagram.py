@@ -127,7 +127,7 @@ class _Builder:
         self.options = options
         self.used: set[str] = set()  # legend entries
         self.edge_ids: dict[str, int] = defaultdict(int)
-        self.findings = _FindingIndex(options.findings or (), program)
+        self.findings = _FindingIndex(options.findings or (), program, options.expand_subworkflows)
         self.graph_ids: set[str] = {"__start", "__end"}
         self.graph = graphviz.Digraph(name=_graph_name(workflow))
         title = f"<<B>{_esc(workflow.name)}</B> v{workflow.version}"
@@ -889,8 +889,9 @@ class _FindingIndex:
     (then every task using it shows the finding).
     """
 
-    def __init__(self, findings: Sequence[Diagnostic], program: Program) -> None:
+    def __init__(self, findings: Sequence[Diagnostic], program: Program, expand: bool) -> None:
         self.findings = list(findings)
+        self.expand = expand
         self.program = program
         self.claimed: set[int] = set()
         self.by_task: dict[int, list[Diagnostic]] = {}
@@ -910,7 +911,9 @@ class _FindingIndex:
         for index, finding in enumerate(self.findings):
             if finding.span is None:
                 continue
-            if _matches(finding.span, spans, task) or _matches(finding.span, def_spans, None):
+            if _matches(finding.span, spans, task, self.expand) or _matches(
+                finding.span, def_spans, None
+            ):
                 found.append(finding)
                 self.claimed.add(index)
         self.by_task[id(task)] = found
@@ -943,7 +946,11 @@ def _own_pointer(task: Task) -> str | None:
     return task.span.pointer if task.span is not None else None
 
 
-def _matches(finding: Span, spans: Sequence[Span], task: Task | None) -> bool:
+def _matches(
+    finding: Span, spans: Sequence[Span], task: Task | None, inline_apart: bool = False
+) -> bool:
+    """Whether the finding points into ``task`` (by JSON pointer: the deepest task holding
+    it; an inline sub-workflow's tasks when they are drawn apart) or at one of ``spans``."""
     if finding.pointer is not None and task is not None:
         own = _own_pointer(task)
         if own is None or task.span is None or task.span.file != finding.file:
@@ -951,10 +958,11 @@ def _matches(finding: Span, spans: Sequence[Span], task: Task | None) -> bool:
         if finding.pointer != own and not finding.pointer.startswith(own + "/"):
             return False
         # the deepest task wins: a pointer inside a nested task belongs to that task
+        nested = [t for block in task.blocks.values() for t in block]
+        if any(_inside(finding.pointer, t) for t in nested):
+            return False
         rest = finding.pointer[len(own) :]
-        return not any(rest.startswith(f"/{key.field}") for key in task.blocks) and not (
-            rest.startswith("/subWorkflowParam/workflowDefinition")
-        )
+        return not (inline_apart and rest.startswith("/subWorkflowParam/workflowDefinition/"))
     for span in spans:
         if span.file != finding.file:
             continue
@@ -965,6 +973,21 @@ def _matches(finding: Span, spans: Sequence[Span], task: Task | None) -> bool:
         if span.line is not None and span.line == finding.line:
             return True
     return False
+
+
+def _inside(pointer: str, task: Task) -> bool:
+    own = _own_pointer(task)
+    return own is not None and (pointer == own or pointer.startswith(own + "/"))
+
+
+def _drawn_tasks(workflow: Workflow, expand: bool) -> Iterable[tuple[Task, Workflow]]:
+    """The workflow's tasks, and with ``expand`` its inline sub-workflows' (deepest last)."""
+    for task in workflow.walk():
+        yield task, workflow
+    if expand:
+        for task in workflow.walk():
+            if task.inline_workflow is not None:
+                yield from _drawn_tasks(task.inline_workflow, expand)
 
 
 def _completes(tasks: Sequence[Task]) -> bool:
@@ -1003,8 +1026,8 @@ def build_diagram(
         start_tip += "\ninputs: " + ", ".join(workflow.inputs)
     # Findings on tasks are claimed first; what is left on the workflow goes on start/end
     # (findings on the outputs on end, when the workflow can reach it).
-    for task in workflow.walk():
-        builder.findings.for_task(task, workflow)
+    for task, owner in _drawn_tasks(workflow, options.expand_subworkflows):
+        builder.findings.for_task(task, owner)
     completes = _completes(workflow.tasks)
     end_found = builder.findings.remaining(output_spans) if completes else []
     start_found = builder.findings.remaining(workflow_spans + output_spans)
