@@ -13,7 +13,7 @@ and ``diagram.scss``, and ui-next's cards; see docs/diagrams.md):
 * FORK_JOIN_DYNAMIC is a bar followed by a stack standing for the tasks spawned at run time;
 * SWITCH and DECISION are diamonds, each case's edge labelled with its value, the default
   ``default``; the branches meet again at a small ``end of <ref>`` pill;
-* DO_WHILE is a cluster between two bars with a ``LOOP`` edge back up;
+* DO_WHILE is a cluster between two bars with an edge back up (the classic UI's LOOP edge);
 * SUB_WORKFLOW has a thick border; with ``expand_subworkflows`` the workflow it runs is
   drawn inside a cluster (ids ``<ref>/<inner ref>``);
 * TERMINATE is an octagon, coloured by its terminationStatus.
