@@ -84,6 +84,13 @@ class WorkflowFailedToTrace(Diagnostic):
     code = "FD004"
 
 
+class ForeignValue(Diagnostic):
+    """A runtime value (or text built from one) made while tracing one workflow is used in
+    another, where it means nothing."""
+
+    code = "FD005"
+
+
 class BadWorkflowSignature(Diagnostic):
     """The workflow function's parameters cannot become workflow inputs."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 import math
 import re
 from collections.abc import Mapping
@@ -24,40 +25,64 @@ from typing import Any, NoReturn
 from pydantic import BaseModel
 
 from flowdsl.authoring._location import call_site
-from flowdsl.diagnostics import RuntimeValueUsedAsPython, UnsupportedValue
+from flowdsl.diagnostics import ForeignValue, RuntimeValueUsedAsPython, UnsupportedValue
 from flowdsl.errors import TraceError
 from flowdsl.ir.nodes import Ref, Span, Template, Value
 from flowdsl.types import member_type
 
 TOKEN_OPEN = "\ue000"
 TOKEN_CLOSE = "\ue001"
-_TOKEN_RE = re.compile(f"{TOKEN_OPEN}(\\d+){TOKEN_CLOSE}")
+_TOKEN_RE = re.compile(f"{TOKEN_OPEN}(\\d+)\\.(\\d+){TOKEN_CLOSE}")
+_tables = itertools.count(1)
 
 
 class TokenTable:
-    """Tokens handed out for handles turned into text, during one trace."""
+    """Tokens handed out for handles turned into text, during one trace.
 
-    def __init__(self) -> None:
+    A token names its table, so text built in one workflow's trace and used in another's is
+    recognised (and refused) instead of being read against the wrong table.
+    """
+
+    def __init__(self, owner: str = "") -> None:
         self._refs: list[Ref] = []
+        self.id = next(_tables)
+        self.owner = owner
 
     def token(self, ref: Ref) -> str:
         self._refs.append(ref)
-        return f"{TOKEN_OPEN}{len(self._refs) - 1}{TOKEN_CLOSE}"
+        return f"{TOKEN_OPEN}{self.id}.{len(self._refs) - 1}{TOKEN_CLOSE}"
 
-    def split(self, text: str) -> str | Template:
+    def split(self, text: str, span: Span | None = None) -> str | Template:
         """Literal text, or a Template when the text holds tokens."""
         if TOKEN_OPEN not in text:
             return text
         parts: list[str | Ref] = []
         last = 0
         for match in _TOKEN_RE.finditer(text):
+            if int(match.group(1)) != self.id:
+                _foreign(self, span)
             if match.start() > last:
                 parts.append(text[last : match.start()])
-            parts.append(self._refs[int(match.group(1))])
+            parts.append(self._refs[int(match.group(2))])
             last = match.end()
         if last < len(text):
             parts.append(text[last:])
+        if TOKEN_OPEN in text[last:] or any(isinstance(p, str) and TOKEN_OPEN in p for p in parts):
+            _foreign(self, span)
         return Template(tuple(parts))
+
+
+def _foreign(tokens: TokenTable, span: Span | None) -> NoReturn:
+    where = f"workflow `{tokens.owner}`" if tokens.owner else "this workflow"
+    raise TraceError(
+        ForeignValue(
+            f"a runtime value made while tracing another workflow is used in {where}, "
+            "where it refers to nothing",
+            span,
+            hint="pass the value in as a workflow input (or a sub_workflow input) instead of "
+            "sharing it between workflow functions",
+        )
+    )
 
 
 def _refuse(what: str, instead: str) -> NoReturn:
@@ -226,6 +251,8 @@ def type_of(handle: Handle) -> Any:
 def to_value(obj: object, tokens: TokenTable, span: Span | None) -> Value:
     """A Python value as an IR value; raises TraceError for what JSON cannot hold."""
     if isinstance(obj, Handle):
+        if object.__getattribute__(obj, "_fd_tokens") is not tokens:
+            _foreign(tokens, span)
         ref = ref_of(obj)
         return ref if ref.span is not None or span is None else dataclasses.replace(ref, span=span)
     if obj is None or isinstance(obj, bool | int):
@@ -235,7 +262,7 @@ def to_value(obj: object, tokens: TokenTable, span: Span | None) -> Value:
             _unsupported(f"the float {obj!r} has no JSON form", span)
         return obj
     if isinstance(obj, str):
-        return tokens.split(obj)
+        return tokens.split(obj, span)
     if isinstance(obj, enum.Enum):
         return to_value(obj.value, tokens, span)
     if isinstance(obj, BaseModel):

@@ -57,7 +57,11 @@ def task_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
                                 else "it takes no inputs"
                             ),
                         )
-            missing = [k for k in definition.required_inputs if k not in task.inputs]
+            missing = [
+                k
+                for k in definition.required_inputs
+                if k not in task.inputs and k not in task.unconverted
+            ]
             if missing:
                 names = ", ".join(f"`{k}`" for k in missing)
                 plural = "s" if len(missing) > 1 else ""

@@ -177,6 +177,8 @@ class Task:
     field_spans: dict[str, Span] = field(default_factory=dict)
     # SUB_WORKFLOW with an inline ``subWorkflowParam.workflowDefinition``: that workflow.
     inline_workflow: Workflow | None = None
+    # Inputs the author gave that could not become values (each already reported).
+    unconverted: tuple[str, ...] = ()
 
     def walk(self) -> Iterator[Task]:
         """This task and every task nested in it, depth first, in definition order."""
