@@ -37,8 +37,12 @@ def build_program(
     diagnostics: list[Diagnostic] = []
     program = Program()
     seen: dict[tuple[str, int], WorkflowFunction[..., object]] = {}
-    for wf in workflows:
+    queue = list(workflows)
+    while queue:
+        wf = queue.pop(0)
         key = (wf.name, wf.version)
+        if key in seen and seen[key].origin is wf.origin:
+            continue  # a sub-workflow child also named as a target, or started twice
         if key in seen:
             diagnostics.append(
                 DuplicateWorkflow(
@@ -52,6 +56,7 @@ def build_program(
         seen[key] = wf
         result = wf.trace()
         diagnostics.extend(result.diagnostics)
+        queue.extend(result.children)
         if result.complete:  # a partial workflow would only add noise to the checks
             program.workflows.append(result.workflow)
         for name, defs in result.task_defs.items():

@@ -103,6 +103,13 @@ class BadWorkflowOutput(Diagnostic):
     code = "FD007"
 
 
+class BadConstruct(Diagnostic):
+    """A construct (fork, switch, do_while, dynamic_fork, sub_workflow, a system task) used
+    in a way that cannot become a Conductor workflow."""
+
+    code = "FD008"
+
+
 # --- FD1xx references --------------------------------------------------------------------
 
 

@@ -216,7 +216,10 @@ def _order(
             span,
             hint="read it after the switch, or move the task into this case",
         )
-    elif order is Order.CONDITIONAL:
+    elif order is Order.CONDITIONAL and not (
+        consumer is not None and scope.tasks[consumer].generated == "switch-merge"
+    ):
+        # (flowdsl's switch merge reads every case on purpose and returns the chosen one.)
         yield MayNotHaveRun(
             f"{reader} reads {ref.expression}, but `{producer.ref}` runs only in one case of "
             f"`{via}`; when another case is taken the value is null",

@@ -67,6 +67,13 @@ def task_json(task: Task) -> dict[str, Any]:
     data["type"] = task.type
     for key, value in task.fields.items():
         data[key] = literal_value(value)
+    if task.inline_workflow is not None:
+        param = data.get("subWorkflowParam")
+        if isinstance(param, dict) and "workflowDefinition" not in param:
+            data["subWorkflowParam"] = {
+                **param,
+                "workflowDefinition": workflow_json(task.inline_workflow),
+            }
     if task.blocks:
         data.update(block_json({k: [task_json(t) for t in b] for k, b in task.blocks.items()}))
     return data

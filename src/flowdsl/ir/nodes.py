@@ -179,6 +179,9 @@ class Task:
     inline_workflow: Workflow | None = None
     # Inputs the author gave that could not become values (each already reported).
     unconverted: tuple[str, ...] = ()
+    # Set on tasks a construct generated rather than the author (e.g. "switch-merge", the
+    # INLINE that returns a SWITCH's chosen value: it reads every case on purpose).
+    generated: str | None = None
 
     def walk(self) -> Iterator[Task]:
         """This task and every task nested in it, depth first, in definition order."""
