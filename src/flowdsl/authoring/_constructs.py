@@ -109,9 +109,7 @@ def _completes_last(trace: Trace, tasks: list[Task], span: Span | None) -> None:
     if tasks and task_type(tasks[-1].type).flow is Flow.CONDITIONAL:
         last = tasks[-1]
         with trace.block(tasks):
-            trace.record(
-                type="NOOP", name="noop", ref=None, span=span, ref_base=f"{last.ref}_done"
-            )
+            trace.record(type="NOOP", name="noop", ref=None, span=span, ref_base=f"{last.ref}_done")
 
 
 # -- fork ---------------------------------------------------------------------------------
@@ -595,11 +593,13 @@ class Item:
         )
 
 
+# ``over`` types the item ``each`` receives, so mypy checks ``item.field`` reads against the
+# list's element type (``recipes: list[Recipe]`` -> ``r.format``).
 @overload
 def dynamic_fork(
     target: TaskFunction[..., R] | WorkflowFunction[..., R],
-    over: Any,
-    each: Callable[[Any], Mapping[str, Any]] | None = None,
+    over: list[I],
+    each: Callable[[I], Mapping[str, Any]] | None = None,
     *,
     ref: str | None = None,
 ) -> dict[str, R]: ...
