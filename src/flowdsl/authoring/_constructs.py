@@ -109,9 +109,7 @@ def _completes_last(trace: Trace, tasks: list[Task], span: Span | None) -> None:
     if tasks and task_type(tasks[-1].type).flow is Flow.CONDITIONAL:
         last = tasks[-1]
         with trace.block(tasks):
-            trace.record(
-                type="NOOP", name="noop", ref=None, span=span, ref_base=f"{last.ref}_done"
-            )
+            trace.record(type="NOOP", name="noop", ref=None, span=span, ref_base=f"{last.ref}_done")
 
 
 # -- fork ---------------------------------------------------------------------------------

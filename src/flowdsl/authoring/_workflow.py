@@ -125,6 +125,21 @@ class WorkflowFunction(Generic[P, R]):
             if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
         }
 
+    def required_inputs(self) -> tuple[str, ...]:
+        """Inputs without a default: a caller (a sub_workflow call) must give them."""
+        hints = _hints(self.fn)
+        params = [
+            p
+            for p in inspect.signature(self.fn).parameters.values()
+            if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        ]
+        model = hints.get(params[0].name) if len(params) == 1 else None
+        if isinstance(model, type) and issubclass(model, Inputs):
+            return tuple(
+                info.alias or n for n, info in model.model_fields.items() if info.is_required()
+            )
+        return tuple(p.name for p in params if p.default is inspect.Parameter.empty)
+
     def options(
         self,
         *,
@@ -277,6 +292,8 @@ class WorkflowFunction(Generic[P, R]):
                 for k, s in keyword_spans(self.span).items()
                 if k in OPTION_FIELDS
             },
+            required_inputs=self.required_inputs(),
+            source="python",
         )
         return TraceResult(workflow, trace.task_defs, diagnostics, complete, trace.children)
 

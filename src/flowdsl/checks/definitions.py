@@ -31,6 +31,7 @@ from flowdsl.diagnostics import (
     UnknownTaskType,
     did_you_mean,
 )
+from flowdsl.ir.jsonvalues import literal_value
 from flowdsl.ir.nodes import Span, TaskDef
 
 if TYPE_CHECKING:
@@ -245,7 +246,11 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
                 "name": task.name,
                 "taskReferenceName": task.ref,
                 "type": task.type,
-                **{k: v for k, v in task.fields.items() if k in target.workflow_task_fields},
+                **{
+                    k: literal_value(v)
+                    for k, v in task.fields.items()
+                    if k in target.workflow_task_fields
+                },
             }
             for field_name, kind, msg, value, info in _errors(_WorkflowTaskHeader, data):
                 if field_name in ("name", "taskReferenceName"):
