@@ -706,3 +706,43 @@ def test_constructs_outside_a_workflow_say_so() -> None:
 
     with pytest.raises(TraceError, match="only works inside a @workflow"):
         fork(lambda: None)
+
+
+def test_decorator_and_option_values_are_checked_strictly(compile_src: Compile) -> None:
+    result = compile_src(
+        """
+from flowdsl import task, workflow
+
+@task(retry_count=True, timeout_seconds="30", name=123)
+def upload(fileLocation: str) -> str:
+    return "x"
+
+@task
+def other(fileLocation: str) -> str:
+    return "x"
+
+@workflow(version=True, variables={"a": {1, 2}}, input_template={"d": float("nan")})
+def w(fileLocation: str) -> dict:
+    return {"x": upload(fileLocation=fileLocation),
+            "y": other.options(ref=5)(fileLocation=fileLocation)}
+"""
+    )
+    found = sorted((d.code, d.message) for d in result.diagnostics)
+    assert found == [
+        ("FD003", "`name` must be a string, not int 123"),
+        ("FD003", "`ref` must be a string, not int 5"),
+        ("FD003", "`version` must be an integer, not bool True"),
+        ("FD003", "a set has no Conductor JSON form"),
+        ("FD003", "the float nan has no JSON form"),
+        (
+            "FD404",
+            "task definition `upload`: `retry_count` (retryCount): must be an integer, not True",
+        ),
+        (
+            "FD404",
+            "task definition `upload`: `timeout_seconds` (timeoutSeconds): must be an "
+            "integer, not '30'",
+        ),
+    ]
+    assert all(d.span is not None and d.span.line is not None for d in result.diagnostics)
+    assert result.files is None
