@@ -86,8 +86,9 @@ def compile_workflows(
     program, diagnostics = build_program(workflows)
     program = fill_owner_email(program, config.owner_email)
     diagnostics.extend(run_checks(program, get_target(config.target)))
-    diagnostics = [d for d in diagnostics if d.code not in config.ignore]
-    diagnostics.sort(key=lambda d: d.sort_key())
+    # A task's decorator mistakes are reported by every workflow using it: keep one.
+    unique = {(d.code, d.message, d.span): d for d in diagnostics if d.code not in config.ignore}
+    diagnostics = sorted(unique.values(), key=lambda d: d.sort_key())
     result = CompileResult(program, diagnostics)
     blocking = result.diagnostics if config.strict else result.errors
     if not blocking:

@@ -155,6 +155,22 @@ class MissingTaskInput(Diagnostic):
     code = "FD107"
 
 
+class BadSubWorkflowInput(Diagnostic):
+    """A SUB_WORKFLOW gives its child an input the child's @workflow function does not take,
+    or leaves out one it requires: the signature is the child's contract."""
+
+    code = "FD108"
+
+
+class UndeclaredSubWorkflowInput(Diagnostic):
+    """A SUB_WORKFLOW gives its child an input the child's definition does not declare in
+    ``inputParameters``; Conductor does not enforce the declaration, so the child may read
+    it anyway, or the name is misspelt."""
+
+    code = "FD109"
+    severity = Severity.WARNING
+
+
 # --- FD2xx ordering and scope --------------------------------------------------------------
 
 

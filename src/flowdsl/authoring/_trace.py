@@ -148,6 +148,8 @@ class Trace:
         known = self.task_defs.setdefault(definition.name, [])
         if not any(d.origin is definition.origin for d in known):
             known.append(definition)
+            # Mistakes in the decorator's own arguments, reported where the task is used.
+            self.diagnostics.extend(getattr(definition.origin, "problems", ()))
 
     def call_task(
         self,

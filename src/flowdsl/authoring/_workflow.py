@@ -15,7 +15,7 @@ from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 from pydantic import BaseModel
 
 from flowdsl.authoring._location import call_site, display_path, keyword_spans, traceback_span
-from flowdsl.authoring._task import _hints
+from flowdsl.authoring._task import _hints, type_problem
 from flowdsl.authoring._trace import Trace, current_trace, tracing
 from flowdsl.authoring._values import Handle, _refuse, ref_of, type_of
 from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
@@ -105,6 +105,8 @@ class WorkflowFunction(Generic[P, R]):
         # How a sub_workflow() call of this workflow is made (see options()).
         self._call: dict[str, Any] = {}
         self.origin: WorkflowFunction[Any, Any] = self
+        # Mistakes in the decorator's arguments, reported when the workflow is traced.
+        self.problems: list[Diagnostic] = []
 
     @property
     def return_annotation(self) -> Any:
@@ -124,6 +126,21 @@ class WorkflowFunction(Generic[P, R]):
             for p in params
             if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
         }
+
+    def required_inputs(self) -> tuple[str, ...]:
+        """Inputs without a default: a caller (a sub_workflow call) must give them."""
+        hints = _hints(self.fn)
+        params = [
+            p
+            for p in inspect.signature(self.fn).parameters.values()
+            if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        ]
+        model = hints.get(params[0].name) if len(params) == 1 else None
+        if isinstance(model, type) and issubclass(model, Inputs):
+            return tuple(
+                info.alias or n for n, info in model.model_fields.items() if info.is_required()
+            )
+        return tuple(p.name for p in params if p.default is inspect.Parameter.empty)
 
     def options(
         self,
@@ -231,6 +248,7 @@ class WorkflowFunction(Generic[P, R]):
     def trace(self) -> TraceResult:
         trace = Trace(self.name)
         diagnostics = trace.diagnostics
+        diagnostics.extend(self.origin.problems)
         inputs, input_types, fields, args = self._inputs(trace)
         outputs: dict[str, Value] = {}
         output_spans: dict[str, Span] = {}
@@ -251,16 +269,23 @@ class WorkflowFunction(Generic[P, R]):
             else:
                 complete = True
                 outputs, output_spans = self._outputs(trace, result)
+        option_spans = keyword_spans(self.span)
         for key, option in self.def_options.items():
             json_key = OPTION_FIELDS[key]
             if isinstance(option, WorkflowFunction) and json_key == "failureWorkflow":
                 trace.children.append(option.origin)
                 fields[json_key] = option.name
-            elif json_key == "inputTemplate" and isinstance(option, Mapping):
+                continue
+            # Every value goes through the same conversion as task inputs: a set, NaN, a
+            # date, an object... is a finding at its keyword.
+            ok, value = trace.convert(option, option_spans.get(key, self.span))
+            if not ok:
+                continue
+            if json_key == "inputTemplate" and isinstance(value, Mapping):
                 # Explicit entries win over parameter defaults.
-                fields[json_key] = {**fields.get("inputTemplate", {}), **option}
+                fields[json_key] = {**fields.get("inputTemplate", {}), **value}
             else:
-                fields[json_key] = option
+                fields[json_key] = value
         workflow = Workflow(
             name=self.name,
             version=self.version,
@@ -277,6 +302,8 @@ class WorkflowFunction(Generic[P, R]):
                 for k, s in keyword_spans(self.span).items()
                 if k in OPTION_FIELDS
             },
+            required_inputs=self.required_inputs(),
+            source="python",
         )
         return TraceResult(workflow, trace.task_defs, diagnostics, complete, trace.children)
 
@@ -464,10 +491,22 @@ def workflow(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     if unknown:
         raise TypeError(f"workflow() got unexpected keyword argument(s): {', '.join(unknown)}")
     chosen = {k: v for k, v in options.items() if v is not None}
+    spans = keyword_spans(span)
+    problems: list[Diagnostic] = []
+    for key, value, expected in (("name", name, str), ("description", description, str)):
+        if value is not None and (p := type_problem(key, value, expected, spans.get(key, span))):
+            problems.append(p)
+    if (p := type_problem("version", version, int, spans.get("version", span))) is not None:
+        problems.append(p)
+        version = 1
+    name = name if isinstance(name, str) else None
+    description = description if isinstance(description, str) else None
 
     def decorate(f: Callable[..., Any]) -> WorkflowFunction[Any, Any]:
-        return WorkflowFunction(
+        made = WorkflowFunction(
             f, name=name, version=version, description=description, options=chosen, span=span
         )
+        made.problems = problems
+        return made
 
     return decorate(fn) if fn is not None else decorate

@@ -232,6 +232,11 @@ class Workflow:
     span: Span | None = None
     output_spans: dict[str, Span] = field(default_factory=dict)
     field_spans: dict[str, Span] = field(default_factory=dict)
+    # Inputs a caller must give (Python: parameters without a default).
+    required_inputs: tuple[str, ...] = ()
+    # "python" when traced from a @workflow function (its signature is a contract the
+    # checks enforce), "json" when read from a definition (declarations Conductor ignores).
+    source: str = "json"
 
     @property
     def key(self) -> str:
