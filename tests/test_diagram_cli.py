@@ -73,18 +73,34 @@ def test_diagram_of_nothing_or_a_missing_path(tmp_path: Path) -> None:
     assert "no workflow definitions" in proc.stderr
 
 
+EXAMPLE_WORKFLOWS = [
+    "image_convert_resize.v1",
+    "image_convert_resize_multipleformat.v1",
+    "image_convert_resize_multipleformat_subworkflow.v1",
+    "image_multiple_convert_resize.v1",
+    "image_multiple_convert_resize_recipes.v1",
+]
+
+
 def test_every_example_workflow_renders_to_svg_and_png(tmp_path: Path) -> None:
-    for fmt in ("svg", "png"):
+    for fmt in ("svg", "png", "dot"):
         proc = run_cli("diagram", str(EXAMPLE), "-o", str(tmp_path), "--format", fmt, cwd=REPO)
         assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["image_convert_resize.v1.png", "image_convert_resize.v1.svg"]
-    source = run_cli("diagram", str(EXAMPLE), "-o", str(tmp_path), "--format", "dot", cwd=REPO)
-    assert source.returncode == 0
-    layout = lay_out((tmp_path / "image_convert_resize.v1.dot").read_text())
-    assert [e.head for e in layout.out_edges("__start")] == ["image_convert_resize_ref"]
-    assert [e.head for e in layout.out_edges("image_convert_resize_ref")] == ["upload_toS3_ref"]
-    assert list(collisions(layout)) == []
+    assert names == sorted(
+        f"{wf}.{fmt}" for wf in EXAMPLE_WORKFLOWS for fmt in ("dot", "png", "svg")
+    )
+    for wf in EXAMPLE_WORKFLOWS:
+        layout = lay_out((tmp_path / f"{wf}.dot").read_text())
+        assert list(collisions(layout)) == [], wf
+    one = lay_out((tmp_path / "image_convert_resize.v1.dot").read_text())
+    assert [e.head for e in one.out_edges("__start")] == ["image_convert_resize_ref"]
+    assert [e.head for e in one.out_edges("image_convert_resize_ref")] == ["upload_toS3_ref"]
+    fork = lay_out((tmp_path / "image_convert_resize_multipleformat.v1.dot").read_text())
+    bars = [n for n in fork.nodes.values() if "bar" in n.attrs.get("class", "")]
+    assert sorted(n.drawn_text.split(" · ")[1] for n in bars) == ["FORK_JOIN", "JOIN"]
+    dynamic = lay_out((tmp_path / "image_multiple_convert_resize.v1.dot").read_text())
+    assert any(n.attrs.get("shape") == "box3d" for n in dynamic.nodes.values())
 
 
 def _svg_summary(svg: bytes) -> list[tuple[str, str, str]]:
@@ -100,16 +116,22 @@ def _svg_summary(svg: bytes) -> list[tuple[str, str, str]]:
     return sorted(out)
 
 
-@pytest.mark.parametrize("variant", ["", "data-flow"])
-def test_the_example_readme_diagrams_are_current(tmp_path: Path, variant: str) -> None:
-    committed = EXAMPLE / "diagrams" / variant / "image_convert_resize.v1.svg"
-    flags = ["--data-flow"] if variant else []
-    proc = run_cli("diagram", str(EXAMPLE), "-o", str(tmp_path), *flags, cwd=REPO)
+@pytest.mark.parametrize(
+    "target,flags,folder",
+    [(EXAMPLE, [], ""), (EXAMPLE / "workflows.py", ["--data-flow"], "data-flow")],
+)
+def test_the_example_readme_diagrams_are_current(
+    tmp_path: Path, target: Path, flags: list[str], folder: str
+) -> None:
+    proc = run_cli("diagram", str(target), "-o", str(tmp_path), *flags, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
-    fresh = (tmp_path / "image_convert_resize.v1.svg").read_bytes()
-    assert _svg_summary(committed.read_bytes()) == _svg_summary(fresh), (
-        "regenerate the example's diagrams with the commands in examples/image_pipeline/README.md"
-    )
+    committed = EXAMPLE / "diagrams" / folder
+    names = sorted(p.name for p in committed.glob("*.svg"))
+    assert names == sorted(p.name for p in tmp_path.iterdir())
+    for name in names:
+        assert _svg_summary((committed / name).read_bytes()) == _svg_summary(
+            (tmp_path / name).read_bytes()
+        ), "regenerate the example's diagrams with the commands in its README"
 
 
 def test_compile_diagrams_beside_the_json(tmp_path: Path) -> None:
@@ -119,7 +141,8 @@ def test_compile_diagrams_beside_the_json(tmp_path: Path) -> None:
     stale.write_bytes(b"old")
     proc = run_cli("compile", str(EXAMPLE), "-o", str(out), "--diagrams", "svg", cwd=REPO)
     assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in (out / "diagrams").iterdir()) == ["image_convert_resize.v1.svg"]
+    drawn = sorted(p.name for p in (out / "diagrams").iterdir())
+    assert drawn == [f"{wf}.svg" for wf in EXAMPLE_WORKFLOWS]
     assert (out / "workflows" / "image_convert_resize.v1.json").is_file()
     check = run_cli("compile", str(EXAMPLE), "-o", str(out), "--diagrams", "svg", "--check",
                     cwd=REPO)  # fmt: skip
@@ -141,7 +164,9 @@ def test_compile_diagrams_without_dot_writes_nothing(tmp_path: Path) -> None:
     proc = run_cli("compile", str(EXAMPLE), "-o", str(out), "--diagrams", "dot", cwd=REPO,
                    env=NO_DOT)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert (out / "diagrams" / "image_convert_resize.v1.dot").is_file()
+    assert sorted(p.name for p in (out / "diagrams").iterdir()) == [
+        f"{wf}.dot" for wf in EXAMPLE_WORKFLOWS
+    ]
 
 
 @pytest.mark.skipif(_pure() is None, reason="graphviz-pure (the dev extra) is not installed")
@@ -192,16 +217,10 @@ def shipping_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_docs_pages_and_index(shipping_docs: Path) -> None:
     names = sorted(str(p.relative_to(shipping_docs)) for p in shipping_docs.rglob("*"))
-    assert names == [
-        "diagrams",
-        "diagrams/image_convert_resize.v1.svg",
-        "diagrams/ship_ups.v2.svg",
-        "diagrams/shipping.v3.svg",
-        "image_convert_resize.v1.md",
-        "index.md",
-        "ship_ups.v2.md",
-        "shipping.v3.md",
-    ]
+    workflows = ["ship_ups.v2", "shipping.v3", *EXAMPLE_WORKFLOWS]
+    expected = ["diagrams", "index.md"]
+    expected += [f"diagrams/{wf}.svg" for wf in workflows] + [f"{wf}.md" for wf in workflows]
+    assert names == sorted(expected)
     index = (shipping_docs / "index.md").read_text()
     for page, version in (("shipping", 3), ("ship_ups", 2), ("image_convert_resize", 1)):
         assert f"[{page}](" in index and f"| {version} |" in index
@@ -242,7 +261,8 @@ def test_docs_templates_override(tmp_path: Path) -> None:
         "{% endfor %}\n"
     )
     out = tmp_path / "out"
-    proc = run_cli("docs", str(EXAMPLE), "-o", str(out), "--templates", str(templates), cwd=REPO)
+    one = str(EXAMPLE / "workflows.py")
+    proc = run_cli("docs", one, "-o", str(out), "--templates", str(templates), cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert (out / "index.md").read_text() == "# Our flows\n- image_convert_resize (2 tasks)\n"
     assert (out / "image_convert_resize.v1.md").read_text().startswith("# image_convert_resize v1")

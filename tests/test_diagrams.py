@@ -167,6 +167,13 @@ def test_expanded_sub_workflows_are_clusters(
     audit = layout.clusters["cluster_audit_sub"]  # from the inline definition
     assert {"audit_sub", "audit_sub/write_audit_ref"} <= audit.nodes
     assert layout.edge("audit_sub/end", "billing_ref").visible
+    # data edges inside: from the SUB_WORKFLOW task for the sub-workflow's inputs
+    both = _layout(program, wf, expand_subworkflows=True, data_flow=True)
+    tasks = {n for n in layout.nodes if not n.startswith("legend")}
+    assert {n for n in both.nodes if not n.startswith("legend")} == tasks
+    data = {(e.tail, e.head): e.label for e in both.edges if e.attrs.get("class") == "data"}
+    assert data[("ups_sub", "ups_sub/book_ref")] == "orderId"
+    assert data[("ups_sub/book_ref", "ups_sub/label_ref")] == "bookingId"
 
 
 def test_recursive_sub_workflow_is_not_expanded_forever(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flowdsl.conductor.tasktypes import sub_workflow_param
-from flowdsl.emit.conductor import resolved_value
+from flowdsl.ir.jsonvalues import resolved_value
 from flowdsl.ir.nodes import Program, Ref, Task, Template, Value, Workflow
 
 # TaskDef fields that say how Conductor runs a task: the "policies" shown for it, in this order.
@@ -56,7 +56,13 @@ def shorten(text: str, limit: int) -> str:
 
 def policies(task: Task, program: Program) -> list[tuple[str, Any]]:
     """The task's run policies: its TaskDef's (for tasks that have one), then the task's own
-    WorkflowTask settings."""
+    WorkflowTask settings.
+
+    The TaskDef is the task's inline ``taskDefinition`` or the one named like the task, for
+    every task type: Conductor attaches a registered TaskDef by name to any WorkflowTask
+    (``MetadataMapperService.populateWorkflowTaskWithDefinition``, core/.../metadata), so a
+    SUB_WORKFLOW named like a worker task takes that worker's retries and timeouts.
+    """
     found: list[tuple[str, Any]] = []
     definition = program.task_defs.get(task.name)
     inline = task.fields.get("taskDefinition")

@@ -261,7 +261,8 @@ class _Builder:
         cells = ""
         if ports:
             cells = "<TR>" + "".join(
-                f'<TD PORT="b{i}" HEIGHT="2" WIDTH="{width // ports}"></TD>' for i in range(ports)
+                f'<TD PORT="b{i}" HEIGHT="1" CELLPADDING="0" WIDTH="{width // ports}"></TD>'
+                for i in range(ports)
             )
             cells += "</TR>"
         colspan = f' COLSPAN="{ports}"' if ports > 1 else ""
@@ -342,25 +343,19 @@ class _Builder:
 
     # --- edges ---------------------------------------------------------------------------
 
-    def edge(
-        self,
-        g: graphviz.Digraph,
-        tail: _Tail,
-        head: str,
-        headport: str | None = None,
-        **attrs: str,
-    ) -> None:
+    def edge(self, g: graphviz.Digraph, tail: _Tail, head: str, **attrs: str) -> None:
+        """One edge; ports go in ``tailport``/``headport`` attributes, never in node names."""
         key = f"{tail.node}->{head}"
         self.edge_ids[key] += 1
         edge_id = key if self.edge_ids[key] == 1 else f"{key}#{self.edge_ids[key]}"
-        tail_name = f"{tail.node}:{tail.port}" if tail.port else tail.node
-        head_name = f"{head}:{headport}" if headport else head
+        if tail.port is not None:
+            attrs.setdefault("tailport", tail.port)
         if tail.label is not None and "label" not in attrs:
             attrs["label"] = _plain(" " + tail.label)
             attrs.setdefault("class", "case")
         if tail.tooltip is not None:
             attrs.setdefault("tooltip", _tip(tail.tooltip))
-        g.edge(_quote_port(tail_name), _quote_port(head_name), id=edge_id, **attrs)
+        g.edge(_node_name(tail.node), _node_name(head), id=edge_id, **attrs)
 
     def connect(
         self, g: graphviz.Digraph, tails: Iterable[_Tail], head: str, head_task: Task | None
@@ -484,12 +479,12 @@ class _Builder:
     ) -> tuple[list[_Tail], list[_Tail]]:
         self.used.add("bar")
         self.used.add("dynamic")
-        self._bar(g, node_id, task, scope, ports=1)
+        self._bar(g, node_id, task, scope)
         stack_id = f"{node_id}/spawned"
         body = body_line(task)
         label = "dynamically spawned tasks"
         if body:
-            label += "\n" + shorten(body, WORKER_LABEL_LIMIT)
+            label += "\n" + shorten(body, 64)
         g.node(
             stack_id,
             label=_plain(label),
@@ -505,7 +500,7 @@ class _Builder:
             ),
             **{"class": "placeholder type-FORK_JOIN_DYNAMIC"},
         )
-        self.edge(g, _Tail(node_id, task.ref, port="b0:s"), stack_id)
+        self.edge(g, _Tail(node_id, task.ref), stack_id)
         return [_Tail(stack_id, task.ref)], []
 
     def _switch(
@@ -728,9 +723,10 @@ class _Builder:
         start: str,
     ) -> None:
         if ref.source == "workflow":
-            if ref.root != "input" or scope.prefix:
+            if ref.root != "input":
                 return
-            producer = start
+            # inside an expanded sub-workflow its inputs come from the SUB_WORKFLOW task
+            producer = scope.prefix[:-1] if scope.prefix else start
         else:
             found = scope.ids.get(ref.source)
             if found is None:
@@ -869,12 +865,9 @@ def _is_system(kind: str) -> bool:
     return kind in _OTHER_SYSTEM_TYPES or kind.startswith("LLM_")
 
 
-def _quote_port(name: str) -> str:
-    """graphviz quotes a ``node:port`` name as one id unless the node part is quoted alone."""
-    if ":" not in name:
-        return name
-    node, _, port = name.partition(":")
-    return f"{graphviz.quoting.quote(node)}:{port}" if node else name
+def _node_name(node_id: str) -> str:
+    """A node id for graphviz's ``edge()``, which reads ``a:b`` as node ``a``, port ``b``."""
+    return cast(str, graphviz.quoting.quote(node_id)) if ":" in node_id else node_id
 
 
 def _graph_name(workflow: Workflow) -> str:
