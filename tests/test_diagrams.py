@@ -444,3 +444,48 @@ def test_findings_inside_inline_sub_workflows(tmp_path: Path) -> None:
     assert flagged(collapsed) == {"audit_sub": "FD101", "notify_join": "FD307"}
     expanded = _layout(program, shipping, findings=tuple(found), expand_subworkflows=True)
     assert flagged(expanded) == {"audit_sub/write_audit_ref": "FD101", "notify_join": "FD307"}
+
+
+def test_python_constructs_render_like_their_json(tmp_path: Path) -> None:
+    source = tmp_path / "flows.py"
+    source.write_text(
+        "from pydantic import BaseModel\n"
+        "from flowdsl import do_while, fork, switch, task, when, workflow\n\n"
+        "class Img(BaseModel):\n    fileLocation: str\n    width: int\n\n"
+        "class Status(BaseModel):\n    state: str\n\n"
+        "@task(owner_email='t@example.com')\n"
+        "def convert(fileLocation: str, outputFormat: str) -> Img: ...\n\n"
+        "@task(owner_email='t@example.com')\n"
+        "def upload(fileLocation: str) -> Img: ...\n\n"
+        "@task(owner_email='t@example.com')\n"
+        "def poll(job: str, attempt: int) -> Status: ...\n\n"
+        "@workflow(name='constructs', version=1, owner_email='t@example.com')\n"
+        "def constructs(f: str, fmt: str) -> dict[str, object]:\n"
+        "    jpg, webp = fork(\n"
+        "        lambda: upload(fileLocation=convert(fileLocation=f, outputFormat='jpg').fileLocation),\n"
+        "        lambda: upload(fileLocation=convert(fileLocation=f, outputFormat='webp').fileLocation),\n"
+        "        ref='convert',\n"
+        "    )\n"
+        "    small = when(jpg.width > 1000, lambda: upload(fileLocation=jpg.fileLocation))\n"
+        "    stored = switch(fmt, {'jpg': lambda: convert(fileLocation=f, outputFormat='jpg')},\n"
+        "                    default=lambda: convert(fileLocation=f, outputFormat='png'))\n"
+        "    last = do_while(lambda loop: poll(job=stored.fileLocation, attempt=loop.iteration),\n"
+        "                    condition=lambda loop, s: (s.state != 'DONE') & (loop.iteration < 9))\n"
+        "    return {'state': last.state, 'webp': webp.fileLocation}\n"
+    )
+    program, found = _load(source)
+    assert [d.code for d in found] == []  # type: ignore[attr-defined]
+    wf = program.workflows[0]
+    layout = _layout(program, wf)
+    assert [e.attrs["tailport"] for e in layout.out_edges("convert")] == ["b0:s", "b1:s"]
+    assert sorted(e.tail for e in layout.in_edges("convert_join")) == ["upload_ref", "upload_ref_2"]
+    switches = [
+        n
+        for n in layout.nodes.values()
+        if n.attrs.get("shape") == "diamond" and not n.name.startswith("legend")
+    ]
+    cases = [sorted(e.label for e in layout.out_edges(n.name)) for n in switches]
+    assert sorted(cases) == [["default", "jpg"], ["default", "true"]]
+    loops = [c for c in layout.clusters.values() if "type-DO_WHILE" in c.attrs["class"]]
+    assert len(loops) == 1 and "poll_ref" in loops[0].nodes
+    assert list(collisions(layout)) == []
