@@ -19,13 +19,15 @@ _SERVER = pytest.StashKey[ConductorServer]()
 # Faster reconciliation than the defaults (30 s offset, 60 s postpones), so the fault tests
 # (test_faults.py) see timeouts and postponed tasks in seconds. WorkflowSweeper.unack
 # (core/.../reconciliation/WorkflowSweeper.java) requeues a running workflow after
-# min(responseTimeoutSeconds + 1, maxPostponeDurationSeconds), else workflowOffsetTimeout;
-# ExecutionService.poll postpones a task over its concurrentExecLimit by
-# taskExecutionPostponeDuration.
+# min(responseTimeoutSeconds + 1, maxPostponeDurationSeconds), else workflowOffsetTimeout.
+# ExecutionService.poll postpones a task over its concurrentExecLimit (or rate limit) by
+# taskExecutionPostponeDuration; measured on 3.32.3 with SQLite, a value of 1 s also stops
+# responseTimeoutSeconds from ever timing out a polled task, so it stays above the longest
+# task the fault tests run (7 s).
 FAST_SWEEP = {
     "conductor.app.workflowOffsetTimeout": "1s",
     "conductor.app.maxPostponeDurationSeconds": "1s",
-    "conductor.app.taskExecutionPostponeDuration": "1s",
+    "conductor.app.taskExecutionPostponeDuration": "10s",
 }
 
 

@@ -138,10 +138,15 @@ def test_register_refuses_a_silent_overwrite(conductor: ConductorServer, tmp_pat
 def test_dry_run_validates_and_changes_nothing(conductor: ConductorServer, tmp_path: Path) -> None:
     tag = uuid.uuid4().hex[:8]
     files = definitions(tag)
-    # A SIMPLE task with no task definition anywhere: a warning for flowdsl (FD405), a
-    # refusal for the server.
+    # A WAIT whose duration the server cannot parse: flowdsl's checks do not read WAIT
+    # durations (yet), the server refuses it.
     files["workflows/child.json"]["tasks"].append(
-        {"name": f"nowhere_{tag}", "taskReferenceName": "nowhere_ref", "type": "SIMPLE"}
+        {
+            "name": "pause",
+            "taskReferenceName": "pause_ref",
+            "type": "WAIT",
+            "inputParameters": {"duration": "soon"},
+        }
     )
     write(tmp_path, files)
     client = RecordingClient(api_url(conductor))
@@ -152,8 +157,10 @@ def test_dry_run_validates_and_changes_nothing(conductor: ConductorServer, tmp_p
     (finding,) = outcome.findings
     assert finding.code == "FD701"
     assert finding.span.file.endswith("workflows/child.json")
-    assert f"the server refused workflow `b_child_{tag}` version 1 (validate" in finding.message
-    assert f"nowhere_{tag}" in finding.message
+    assert finding.message == (
+        f"the server refused workflow `b_child_{tag}` version 1 (validate, HTTP 400): "
+        "tasks[1]: Either date or duration is passed as null"
+    )
 
 
 def test_diff_reports_a_changed_retry_count_and_a_missing_workflow(

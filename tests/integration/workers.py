@@ -76,7 +76,9 @@ class WorkerProcess:
                 raise RuntimeError(f"worker exited early:\n{self.process.communicate()[0]}")
             if time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"no poll for {sorted(waiting)} in {timeout:.0f} s:\n{self.output}")
+                raise RuntimeError(
+                    f"no poll for {sorted(waiting)} in {timeout:.0f} s:\n{self.output}"
+                )
             for name in list(waiting):
                 data = conductor.request("GET", "/tasks/queue/polldata", query={"taskType": name})
                 if any((p.get("lastPollTime") or 0) >= started for p in data or []):
@@ -109,9 +111,7 @@ class WorkerProcess:
             self.stop()
 
 
-def wait_for(
-    conductor: ConductorClient, workflow_id: str, timeout: float = 60.0
-) -> dict[str, Any]:
+def wait_for(conductor: ConductorClient, workflow_id: str, timeout: float = 60.0) -> dict[str, Any]:
     """The workflow once it is terminal (with its tasks)."""
     deadline = time.monotonic() + timeout
     while True:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -59,17 +60,22 @@ def error_message(body: Any) -> str:
     if not isinstance(body, dict):
         return str(body).strip() if body else ""
     parts: list[str] = []
+    errors = [e for e in body.get("validationErrors") or [] if isinstance(e, dict)]
     message = body.get("message")
-    if isinstance(message, str) and message:
+    # "Validation failed, check below errors for detail." says nothing the errors do not.
+    if isinstance(message, str) and message and not (errors and message.startswith("Validation")):
         parts.append(message)
-    for error in body.get("validationErrors") or []:
-        if isinstance(error, dict):
-            text = str(error.get("message") or "")
-            path = error.get("path")
-            item = f"{path}: {text}" if path and text and text not in parts else text
-            if item and item not in parts:
-                parts.append(item)
+    for error in errors:
+        text = str(error.get("message") or "").strip()
+        # Bean validation paths name the Java method: validateWorkflowDef.arg0.tasks[1].
+        path = _METHOD_ARG.sub("", str(error.get("path") or ""))
+        item = f"{path}: {text}" if path and text else text
+        if item and item not in parts:
+            parts.append(item)
     return "; ".join(parts)
+
+
+_METHOD_ARG = re.compile(r"^\w+\.arg\d+\.?")
 
 
 @dataclass(frozen=True)
