@@ -21,9 +21,9 @@ _SERVER = pytest.StashKey[ConductorServer]()
 # (core/.../reconciliation/WorkflowSweeper.java) requeues a running workflow after
 # min(responseTimeoutSeconds + 1, maxPostponeDurationSeconds), else workflowOffsetTimeout.
 # ExecutionService.poll postpones a task over its concurrentExecLimit (or rate limit) by
-# taskExecutionPostponeDuration; measured on 3.32.3 with SQLite, a value of 1 s also stops
-# responseTimeoutSeconds from ever timing out a polled task, so it stays above the longest
-# task the fault tests run (7 s).
+# taskExecutionPostponeDuration: 10 s keeps test_concurrent_exec_limit short. (On SQLite the
+# sweeper re-checks a swept workflow only ~60 s later whatever these say: see
+# test_faults.test_a_worker_slower_than_response_timeout_is_timed_out_and_retried.)
 FAST_SWEEP = {
     "conductor.app.workflowOffsetTimeout": "1s",
     "conductor.app.maxPostponeDurationSeconds": "1s",
