@@ -1,7 +1,8 @@
 """The task-definition policies act on the real server as declared, with real workers.
 
-The session server runs with a 1 s workflow offset, postpone and task-postpone duration
-(conftest.FAST_SWEEP), so the sweeper re-evaluates a running workflow about every second.
+The session server runs with a 1 s workflow offset and postpone cap and a 10 s task
+postpone (conftest.FAST_SWEEP), so the sweeper first looks at a running workflow after
+about a second and a task over its concurrency limit waits 10 s for a slot.
 Timings are read from the server's task records (scheduledTime, startTime, endTime: one
 clock). Tolerances, each stated at its assertion:
 
