@@ -10,11 +10,32 @@ def resize_one(fileLocation: str, width: int) -> dict[str, object]:
     return {"fileLocation": resize(fileLocation=fileLocation, width=width).fileLocation}
 """
 
+from flowdsl.authoring import EventOutput as EventOutput
+from flowdsl.authoring import HttpOutput as HttpOutput
+from flowdsl.authoring import HttpResponse as HttpResponse
+from flowdsl.authoring import InlineOutput as InlineOutput
 from flowdsl.authoring import Inputs as Inputs
+from flowdsl.authoring import JsonJqOutput as JsonJqOutput
+from flowdsl.authoring import StartWorkflowOutput as StartWorkflowOutput
 from flowdsl.authoring import TaskFunction as TaskFunction
+from flowdsl.authoring import TaskOptions as TaskOptions
+from flowdsl.authoring import WorkflowContext as WorkflowContext
 from flowdsl.authoring import WorkflowFunction as WorkflowFunction
+from flowdsl.authoring import dynamic as dynamic
+from flowdsl.authoring import event as event
+from flowdsl.authoring import http as http
+from flowdsl.authoring import human as human
+from flowdsl.authoring import inline as inline
+from flowdsl.authoring import json_jq as json_jq
+from flowdsl.authoring import kafka_publish as kafka_publish
+from flowdsl.authoring import noop as noop
+from flowdsl.authoring import set_variable as set_variable
+from flowdsl.authoring import start_workflow as start_workflow
 from flowdsl.authoring import task as task
+from flowdsl.authoring import terminate as terminate
+from flowdsl.authoring import wait as wait
 from flowdsl.authoring import workflow as workflow
+from flowdsl.authoring import workflow_context as workflow_context
 from flowdsl.diagnostics import Diagnostic as Diagnostic
 from flowdsl.diagnostics import Severity as Severity
 from flowdsl.errors import FlowdslError as FlowdslError
@@ -24,13 +45,34 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Diagnostic",
+    "EventOutput",
     "FlowdslError",
+    "HttpOutput",
+    "HttpResponse",
+    "InlineOutput",
     "Inputs",
+    "JsonJqOutput",
     "Severity",
     "Span",
+    "StartWorkflowOutput",
     "TaskFunction",
+    "TaskOptions",
+    "WorkflowContext",
     "WorkflowFunction",
     "__version__",
+    "dynamic",
+    "event",
+    "http",
+    "human",
+    "inline",
+    "json_jq",
+    "kafka_publish",
+    "noop",
+    "set_variable",
+    "start_workflow",
     "task",
+    "terminate",
+    "wait",
     "workflow",
+    "workflow_context",
 ]

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 from flowdsl.authoring._location import call_site, keyword_spans
+from flowdsl.authoring._options import check_options
 from flowdsl.authoring._trace import current_trace
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import snake_fields
@@ -117,26 +118,46 @@ class TaskFunction(Generic[P, R]):
         start_delay: int | None = None,
         retry_count: int | None = None,
         async_complete: bool | None = None,
+        rate_limited: bool | None = None,
+        task_definition: Mapping[str, Any] | None = None,
     ) -> Callable[P, R]:
         """This task with WorkflowTask settings for one call: its taskReferenceName, ...
 
-        ``retry_count`` here overrides the TaskDef's for this call only, as Conductor does.
+        ``retry_count`` here overrides the TaskDef's for this call only, as Conductor does;
+        ``task_definition`` is an inline TaskDef (Conductor's field names) used instead of
+        the registered one. A bad value is a finding at its keyword when the call is traced.
         """
         given = {
-            "taskReferenceName": ref,
+            "ref": ref,
             "description": description,
             "optional": optional,
-            "startDelay": start_delay,
-            "retryCount": retry_count,
-            "asyncComplete": async_complete,
+            "start_delay": start_delay,
+            "retry_count": retry_count,
+            "async_complete": async_complete,
+            "rate_limited": rate_limited,
+            "task_definition": task_definition,
         }
-        options = {k: v for k, v in given.items() if v is not None}
+        span = call_site()
 
         def call(*args: P.args, **kwargs: P.kwargs) -> R:
             trace = current_trace()
             if trace is None:
                 return self.fn(*args, **kwargs)
-            return typing.cast(R, trace.call_task(self, args, kwargs, call_site(), options))
+            checked = check_options(
+                given,
+                task_name=self.name,
+                span=span,
+                spans=keyword_spans(span),
+                what=f"`{self.name}`.options()",
+            )
+            trace.diagnostics.extend(checked.diagnostics)
+            options: dict[str, Any] = dict(checked.fields)
+            if checked.ref is not None:
+                options["taskReferenceName"] = checked.ref
+            if checked.description is not None:
+                options["description"] = checked.description
+            handle = trace.call_task(self, args, kwargs, call_site(), options)
+            return typing.cast(R, handle)
 
         return call
 
