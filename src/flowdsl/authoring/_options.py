@@ -24,8 +24,8 @@ from typing import Any, TypedDict
 from pydantic import BaseModel, ValidationError
 
 from flowdsl.authoring._values import Handle
-from flowdsl.conductor.models import INT_MAX, snake_fields
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
+from flowdsl.conductor.models import snake_fields
 from flowdsl.diagnostics import BadTaskArguments, Diagnostic, did_you_mean
 from flowdsl.ir.nodes import Span
 
@@ -88,8 +88,8 @@ def check_options(
         if value is None:
             continue
         if key == "ref":
-            if not isinstance(value, str) or not value:
-                bad(key, f"`ref` must be a non-empty string, not {_shown(value)}")
+            if not isinstance(value, str):  # an ill-formed name is the names check's
+                bad(key, f"`ref` must be a string, not {_shown(value)}")
             else:
                 out.ref = value
         elif key == "description":
@@ -99,10 +99,10 @@ def check_options(
                 out.description = value
         elif key in _SIMPLE_OPTIONS:
             json_name, kind, expected = _SIMPLE_OPTIONS[key]
+            # The type is checked here; ranges by the definitions check (WorkflowTask's
+            # constraints, reported at the field for Python and JSON alike).
             if not _is(value, kind):
                 bad(key, f"`{key}` must be {expected}, not {_shown(value)}")
-            elif kind is int and not 0 <= value <= INT_MAX:
-                bad(key, f"`{key}` must be {expected}, not {value}")
             else:
                 out.fields[json_name] = value
                 if key in spans:

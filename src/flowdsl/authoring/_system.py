@@ -63,8 +63,10 @@ V = TypeVar("V")
 
 
 class HttpResponse(BaseModel):
-    """``HttpTask.HttpResponse.asMap()``. ``body`` is the parsed JSON (a number becomes a
-    float), or the text; it is only set for a 2xx answer."""
+    """``HttpTask.HttpResponse.asMap()`` for a 2xx answer: ``body`` is the parsed JSON (a
+    top-level number becomes a float) or the text; ``headers`` maps each header to its
+    values. Any other answer (or no answer) fails the task, and ``response`` is then the
+    error's text, so these keys read null."""
 
     body: Any = None
     headers: dict[str, list[str]] = {}
