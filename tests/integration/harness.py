@@ -248,8 +248,8 @@ def serve_until_done(
             ref = task.get("referenceTaskName")
             if ref in pending and task.get("status") == "IN_PROGRESS":
                 given = pending.pop(ref)
-                output = given(task) if callable(given) else given
-                update_task(conductor, task, "COMPLETED", output)
+                sent = given(task) if callable(given) else given
+                update_task(conductor, task, "COMPLETED", sent)
                 busy = True
         if run.get("status") in TERMINAL:
             return run

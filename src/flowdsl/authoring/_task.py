@@ -147,7 +147,7 @@ class TaskFunction(Generic[P, R]):
                 given,
                 task_name=self.name,
                 span=span,
-                spans=keyword_spans(span),
+                spans=keyword_spans(span, innermost=True),
                 what=f"`{self.name}`.options()",
             )
             trace.diagnostics.extend(checked.diagnostics)
