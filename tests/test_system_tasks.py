@@ -475,3 +475,34 @@ def test_mypy_sees_system_task_outputs(tmp_path: Path) -> None:
         )
     assert any('"retry_count"' in line and "int" in line for line in lines), lines
     assert any('"method"' in line and "FETCH" in line for line in lines), lines
+
+
+def test_decorator_policy_fields_are_strict(compile_src: Compile) -> None:
+    source = (
+        HEADER
+        + """
+@task(retry_count=True, timeout_seconds="30", timeout_policy="NEVER")
+def strict_task(x: int) -> int:
+    return x
+
+@workflow(timeout_seconds="60", restartable=1)
+def wf(n: int) -> dict:
+    return {"x": strict_task(x=n)}
+"""
+    )
+    result = compile_src(source)
+    found = sorted(
+        (d.code, d.span.line if d.span else 0, d.span.column if d.span else 0, d.message)
+        for d in result.diagnostics
+    )
+    expected = [
+        ("FD404", *at(source, "retry_count=True"), "must be an integer, not bool True"),
+        ("FD404", *at(source, 'timeout_seconds="30"'), "must be an integer, not str '30'"),
+        ("FD404", *at(source, 'timeout_policy="NEVER"'), "must be one of"),
+        ("FD604", *at(source, 'timeout_seconds="60"'), "must be an integer, not str '60'"),
+        ("FD604", *at(source, "restartable=1"), "must be True or False, not int 1"),
+    ]
+    assert len(found) == len(expected), found
+    for (code, line, column, message), wanted in zip(found, sorted(expected), strict=True):
+        assert (code, line, column) == wanted[:3]
+        assert wanted[3] in message

@@ -14,20 +14,19 @@ validated by the server, so flowdsl checks it here against TaskDef's rules).
 
 from __future__ import annotations
 
-import enum
-import types
-import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from flowdsl.authoring._values import Handle
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import snake_fields
 from flowdsl.diagnostics import BadTaskArguments, Diagnostic, did_you_mean
 from flowdsl.ir.nodes import Span
+from flowdsl.types import is_json_type as _is
+from flowdsl.types import type_problem as _type_problem
 
 
 class TaskOptions(TypedDict, total=False):
@@ -169,14 +168,6 @@ def check_task_definition(value: object, task_name: str) -> tuple[dict[str, Any]
     return dict(sorted(data.items(), key=lambda kv: order.index(kv[0]))), []
 
 
-def _is(value: object, kind: type) -> bool:
-    if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, kind)
-
-
 def _shown(value: object) -> str:
     text = repr(value)
     if len(text) > 40:
@@ -185,50 +176,6 @@ def _shown(value: object) -> str:
 
 
 def type_problem(value: object, annotation: Any) -> str | None:
-    """Why ``value`` is not a JSON value of exactly the declared type (None when it is).
-
-    Strict as Conductor's JSON is: ``True`` is not an int, ``"30"`` is not a number, a
-    string outside an enum's values is not that enum.
-    """
-    if isinstance(value, Handle):
-        return "must be a literal: Conductor does not resolve expressions here"
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if annotation is Any or annotation is object:
-        return None
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        members = [a for a in args if a is not type(None)]
-        found = [type_problem(value, m) for m in members]
-        return None if any(p is None for p in found) else found[0]
-    if value is None:
-        return "must not be None"
-    if origin is typing.Literal:
-        return None if value in args else f"must be one of {', '.join(map(repr, args))}"
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        values = [m.value for m in annotation]
-        if isinstance(value, annotation) or (isinstance(value, str) and value in values):
-            return None
-        return f"must be one of {', '.join(map(repr, values))}, not {_shown(value)}"
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        if isinstance(value, Mapping | BaseModel):
-            return None
-        return f"must be a dict, not {_shown(value)}"
-    if origin in (list, tuple) or annotation in (list, tuple):
-        if not isinstance(value, list | tuple):
-            return f"must be a list, not {_shown(value)}"
-        inner = args[0] if args else Any
-        for item in value:
-            problem = type_problem(item, inner)
-            if problem is not None:
-                return f"an item {problem}"
-        return None
-    if origin in (dict, Mapping) or annotation in (dict, Mapping):
-        return None if isinstance(value, Mapping) else f"must be a dict, not {_shown(value)}"
-    if annotation in (int, float, bool, str):
-        if _is(value, annotation):
-            return None
-        expected = {int: "an integer", float: "a number", bool: "True or False", str: "a string"}
-        return f"must be {expected[annotation]}, not {_shown(value)}"
-    return None
+    """:func:`flowdsl.types.type_problem` for traced values: a runtime value (a handle) is
+    not a literal."""
+    return _type_problem(value, annotation, lambda v: isinstance(v, Handle))

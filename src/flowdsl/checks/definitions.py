@@ -31,7 +31,8 @@ from flowdsl.diagnostics import (
     UnknownTaskType,
     did_you_mean,
 )
-from flowdsl.ir.nodes import Span, TaskDef
+from flowdsl.ir.nodes import Ref, Span, TaskDef, Template
+from flowdsl.types import type_problem
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -74,6 +75,28 @@ def _label(field: str, python: dict[str, str] | None) -> str:
     if python and field in python and python[field] != field:
         return f"`{python[field]}` ({field})"
     return f"`{field}`"
+
+
+def _strict(model: type[BaseModel], data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Fields written in Python whose value is not exactly the field's JSON type.
+
+    Pydantic's lax mode (and Jackson) would turn ``True`` into 1 or ``"30"`` into 30; a
+    keyword argument written that way is a mistake to report, not to coerce.
+    """
+    by_alias = {info.alias or name: info for name, info in model.model_fields.items()}
+    found = []
+    for key, value in data.items():
+        info = by_alias.get(key)
+        if info is None or key in ("name", "version", "tasks"):
+            continue  # name and version: the names check; tasks: task by task
+        problem = type_problem(value, info.annotation, _is_expression)
+        if problem is not None:
+            found.append((key, problem))
+    return found
+
+
+def _is_expression(value: object) -> bool:
+    return isinstance(value, Ref | Template)
 
 
 def _errors(
@@ -125,6 +148,13 @@ def _task_def(td: TaskDef, ctx: CheckContext) -> Iterator[Diagnostic]:
                 hint=("it needs a newer target" if in_model else did_you_mean(name, known)),
             )
     data = {k: v for k, v in td.fields.items() if k in known}
+    if python is not None:
+        for strict_field, problem in _strict(_ModelTaskDef, data):
+            del data[strict_field]
+            yield TaskDefBadValue(
+                f"task definition `{td.name}`: {_label(strict_field, python)} {problem}",
+                _span(strict_field, td.field_spans, td.span),
+            )
     for field_name, kind, msg, value, info in _errors(_ModelTaskDef, data):
         where = _span(field_name, td.field_spans, td.span)
         if kind == "FD401":
@@ -196,6 +226,13 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
                     ),
                 )
         data = {k: v for k, v in header.items() if k in target.workflow_def_fields}
+        if python is not None:
+            for strict_field, problem in _strict(_ModelWorkflowDef, data):
+                del data[strict_field]
+                yield FieldValueInvalid(
+                    f"workflow `{wf.name}`: {_label(strict_field, python)} {problem}",
+                    _span(strict_field, wf.field_spans, wf.span),
+                )
         for field_name, kind, msg, value, info in _errors(_WorkflowDefHeader, data):
             if field_name == "name":
                 continue  # reported by the names check
