@@ -279,6 +279,21 @@ def conf_wait(n: int) -> dict:
     assert waited["endTime"] - waited["startTime"] >= 1000
 
 
+def test_wait_without_duration_completes_when_updated(conductor: ConductorServer) -> None:
+    source = (
+        HEADER
+        + """
+@workflow(name="conf_wait_signal")
+def conf_wait_signal(n: int) -> dict:
+    signal = flowdsl.wait()
+    return {"d": double(x=n), "signal": signal["go"]}
+"""
+    )
+    run = run_flow(conductor, source, input={"n": 5}, complete={"wait_ref": {"go": "now"}})
+    assert run.status == "COMPLETED", run.reason
+    assert run.output == {"d": double(5), "signal": "now"}
+
+
 def test_human_completed_through_the_task_api(conductor: ConductorServer) -> None:
     source = (
         HEADER

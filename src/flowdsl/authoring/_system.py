@@ -542,6 +542,13 @@ def human(
     (``POST /api/tasks``); its output is what they send, typed by ``output`` (a model,
     TypedDict or dataclass) when given."""
     call = _Call("HUMAN", "human")
+    if output is not None and declared_fields(output) is None:
+        call.bad(
+            "output",
+            f"`output` must be a pydantic model, TypedDict or dataclass, not {output!r}",
+            hint="leave it out for an untyped dict",
+        )
+        output = None
     given = call.inputs("inputs", inputs, frozenset())
     return call.record(
         name=name,
@@ -736,6 +743,24 @@ def _child_inputs(child: WorkflowFunction[..., Any]) -> tuple[list[str], list[st
     )
 
 
+def _check_task_inputs(
+    call: _Call, fn: TaskFunction[..., Any], given: Mapping[str, object]
+) -> None:
+    """Inputs given to a DYNAMIC task whose task is known, against that task's signature."""
+    definition = fn.task_def()
+    if definition.input_keys is not None:
+        for key in given:
+            if key not in definition.input_keys:
+                call.bad(
+                    "inputs",
+                    f"`{fn.name}` takes no input `{key}`",
+                    did_you_mean(key, definition.input_keys),
+                )
+    missing = [k for k in definition.required_inputs if k not in given]
+    if missing:
+        call.bad("inputs", f"`{fn.name}` needs input(s) {', '.join(f'`{k}`' for k in missing)}")
+
+
 def noop(*, name: str = "noop", **options: Unpack[TaskOptions]) -> None:
     """A NOOP task: completes at once. Useful as a placeholder or a join point."""
     call = _Call("NOOP", "noop")
@@ -791,6 +816,7 @@ def dynamic(
         chosen = task.name
         annotation, path = task.handle_type, task.output_path
         known.append(task)
+        _check_task_inputs(call, task, given)
     else:
         call.check("task", task, str)
     if not isinstance(candidates, tuple | list) or not all(
