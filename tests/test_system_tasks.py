@@ -6,6 +6,7 @@ import dataclasses
 import json
 import re
 import textwrap
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -404,7 +405,8 @@ def test_output_models_match_the_task_type_registry() -> None:
         "START_WORKFLOW": _system.StartWorkflowOutput,
     }
     for type_name, model in models.items():
-        assert set(declared_fields(model) or {}) == TASK_TYPES[type_name].outputs, type_name
+        fields = declared_fields(model) or typing.get_type_hints(model)
+        assert set(fields) == TASK_TYPES[type_name].outputs, type_name
 
 
 def test_every_fd001_hint_names_an_api_that_exists() -> None:
@@ -437,10 +439,15 @@ class Review(BaseModel):
 class Vars(BaseModel):
     count: int
 
+class Page(BaseModel):
+    items: list[str]
+
 @workflow(name="w")
 def w(url: str) -> dict[str, object]:
     r = flowdsl.http(url)
     reveal_type(r.response.statusCode)
+    page = flowdsl.http(url, body_type=Page)
+    reveal_type(page.response.body.items)
     i = flowdsl.inline("1")
     h = flowdsl.human(Review)
     ctx = flowdsl.workflow_context(Vars)
@@ -455,6 +462,7 @@ def w(url: str) -> dict[str, object]:
         "d": ctx.variables.cont,
         "e": s.workflowID,
         "f": flowdsl.json_jq(".").resultLst,
+        "g": page.response.body.itms,
     }
 """
 
@@ -468,22 +476,26 @@ def test_mypy_sees_system_task_outputs(tmp_path: Path) -> None:
     assert status == 1
     lines = [line.split(": ", 1)[1] for line in out.splitlines() if ": " in line]
     revealed = [line for line in lines if line.startswith("note: Revealed type is")]
-    assert revealed and all(re.search(r'"(builtins\.)?int"', line) for line in revealed), revealed
-    assert len(revealed) == 2
+    assert len(revealed) == 3, revealed
+    assert re.search(r'"(builtins\.)?int"', revealed[0]), revealed
+    assert re.search(r'"(builtins\.)?list\[(builtins\.)?str\]"', revealed[1]), revealed
+    assert re.search(r'"(builtins\.)?int"', revealed[2]), revealed
     for model, attr in (
-        ("HttpResponse", "bdy"),
+        ("HttpResponse[Any]", "bdy"),
         ("InlineOutput", "reslt"),
         ("Review", "aproved"),
         ("Vars", "cont"),
         ("StartWorkflowOutput", "workflowID"),
         ("JsonJqOutput", "resultLst"),
+        ("Page", "itms"),
     ):
         assert any(f'"{model}" has no attribute "{attr}"' in line for line in lines), (
             model,
             lines,
         )
     assert any('"retry_count"' in line and "int" in line for line in lines), lines
-    assert any('"method"' in line and "FETCH" in line for line in lines), lines
+    # method="FETCH": no overload of http() takes it.
+    assert any('No overload variant of "http"' in line for line in lines), lines
 
 
 def test_decorator_policy_fields_are_strict(compile_src: Compile) -> None:

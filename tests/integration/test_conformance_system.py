@@ -89,16 +89,22 @@ def echo_url() -> Iterator[str]:
 HTTP_FLOW = (
     HEADER
     + """
+class Echoed(BaseModel):
+    path: str
+    sent: dict
+    header: str
+
 @workflow(name="conf_http")
 def conf_http(base: str, name: str, n: int) -> dict:
     r = flowdsl.http(
         f"{base}/items/{name}", method="POST", body={"n": double(x=n), "name": name},
-        headers={"X-Flow": "flowdsl"},
+        headers={"X-Flow": "flowdsl"}, body_type=Echoed,
     )
     return {
         "status": r.response.statusCode,
         "reason": r.response.reasonPhrase,
         "body": r.response.body,
+        "path": r.response.body.path,
         "echo": r.response.headers["X-Echo"],
     }
 """
@@ -116,6 +122,7 @@ def test_http(conductor: ConductorServer, echo_url: str) -> None:
             "sent": {"n": double(4), "name": "ada"},
             "header": "flowdsl",
         },
+        "path": "/items/ada",
         "echo": ["yes"],
     }
 

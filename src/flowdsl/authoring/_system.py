@@ -56,26 +56,48 @@ from flowdsl.diagnostics import BadTaskArguments, did_you_mean
 from flowdsl.ir.nodes import PathItem, Ref, Span
 from flowdsl.types import declared_fields
 
+B = TypeVar("B")
 T = TypeVar("T")
 V = TypeVar("V")
 
 # -- output models ----------------------------------------------------------------------------
 
 
-class HttpResponse(BaseModel):
+class HttpResponse(Generic[B]):
     """``HttpTask.HttpResponse.asMap()`` for a 2xx answer: ``body`` is the parsed JSON (a
-    top-level number becomes a float) or the text; ``headers`` maps each header to its
-    values. Any other answer (or no answer) fails the task, and ``response`` is then the
-    error's text, so these keys read null."""
+    top-level number becomes a float) or the text, typed by ``http(..., body_type=...)``;
+    ``headers`` maps each header to its values. Any other answer (or no answer) fails the
+    task, and ``response`` is then the error's text, so these keys read null.
 
-    body: Any = None
-    headers: dict[str, list[str]] = {}
-    statusCode: int = 0
-    reasonPhrase: str = ""
+    Like every output type here, it types a handle; it is never instantiated.
+    """
+
+    body: B
+    headers: dict[str, list[str]]
+    statusCode: int
+    reasonPhrase: str
 
 
-class HttpOutput(BaseModel):
-    response: HttpResponse
+class HttpOutput(Generic[B]):
+    """An HTTP task's output."""
+
+    response: HttpResponse[B]
+
+
+def _http_type(body_type: Any) -> Any:
+    """The runtime annotation of an HTTP handle, with ``response.body`` of ``body_type``."""
+    found = _HTTP_TYPES.get(body_type)
+    if found is None:
+        hints = typing.get_type_hints(HttpResponse)
+        response = dataclasses.make_dataclass(
+            "HttpResponse", [(k, body_type if k == "body" else v) for k, v in hints.items()]
+        )
+        found = dataclasses.make_dataclass("HttpOutput", [("response", response)])
+        _HTTP_TYPES[body_type] = found
+    return found
+
+
+_HTTP_TYPES: dict[Any, Any] = {}
 
 
 class InlineOutput(BaseModel):
@@ -244,6 +266,7 @@ def _without_none(values: Mapping[str, object]) -> dict[str, object]:
 # -- HTTP ---------------------------------------------------------------------------------------
 
 
+@overload
 def http(
     uri: str,
     *,
@@ -256,12 +279,46 @@ def http(
     read_timeout_ms: int | None = None,
     name: str = "http",
     **options: Unpack[TaskOptions],
-) -> HttpOutput:
+) -> HttpOutput[Any]: ...
+
+
+@overload
+def http(
+    uri: str,
+    *,
+    method: HttpMethod = "GET",
+    body: object = None,
+    headers: Mapping[str, object] | None = None,
+    accept: str | list[str] | None = None,
+    content_type: str | None = None,
+    connection_timeout_ms: int | None = None,
+    read_timeout_ms: int | None = None,
+    name: str = "http",
+    body_type: type[B],
+    **options: Unpack[TaskOptions],
+) -> HttpOutput[B]: ...
+
+
+def http(
+    uri: str,
+    *,
+    method: HttpMethod = "GET",
+    body: object = None,
+    headers: Mapping[str, object] | None = None,
+    accept: str | list[str] | None = None,
+    content_type: str | None = None,
+    connection_timeout_ms: int | None = None,
+    read_timeout_ms: int | None = None,
+    name: str = "http",
+    body_type: Any = None,
+    **options: Any,
+) -> Any:
     """An HTTP task: the server calls ``uri`` and the output is ``response``.
 
     Emitted as ``inputParameters.http_request`` (``HttpTask.Input``), the shape every
     supported target reads. The task completes for a 2xx answer and fails otherwise;
-    ``response.body`` is the parsed JSON answer.
+    ``response.body`` is the parsed JSON answer, typed by ``body_type`` (a model, TypedDict,
+    dataclass, list...) when given.
     """
     call = _Call("HTTP", "http")
     call.check("uri", uri, str)
@@ -288,10 +345,12 @@ def http(
             "readTimeOut": read_timeout_ms,
         }
     )
-    handle = call.record(
-        name=name, inputs={"http_request": request}, options=options, annotation=HttpOutput
+    return call.record(
+        name=name,
+        inputs={"http_request": request},
+        options=options,
+        annotation=_http_type(Any if body_type is None else body_type),
     )
-    return typing.cast(HttpOutput, handle)
 
 
 # -- INLINE and JSON_JQ_TRANSFORM ----------------------------------------------------------------
