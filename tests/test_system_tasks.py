@@ -261,6 +261,7 @@ BAD_ARGUMENTS = [
     ("flowdsl.wait(-1)", "flowdsl.wait(", "whole, non-negative"),
     ('flowdsl.wait(1, until="2030-01-01")', "until=", "not both"),
     ('flowdsl.wait(until="tomorrow")', "until=", "not a date Conductor reads"),
+    ("flowdsl.wait(until=datetime.datetime(2030, 1, 1))", "until=", "without a time zone"),
     ('flowdsl.event("nowhere")', "flowdsl.event(", "names no queue type"),
     ('flowdsl.event("conductorq")', "flowdsl.event(", "neither `conductor`"),
     (

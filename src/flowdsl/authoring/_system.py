@@ -176,13 +176,11 @@ class _Call:
         self.builder = builder
         self.span: Span | None = call_site()
         self.spans = keyword_spans(self.span)
-        self.ok = True
 
     def where(self, key: str) -> Span | None:
         return self.spans.get(key, self.span)
 
     def bad(self, key: str, message: str, hint: str | None = None) -> None:
-        self.ok = False
         self.trace.diagnostics.append(
             BadTaskArguments(f"{self.builder}(): {message}", self.where(key), hint)
         )
@@ -522,7 +520,8 @@ def wait(
     **options: Unpack[TaskOptions],
 ) -> dict[str, Any]:
     """A WAIT task: it completes after ``duration`` (seconds, a timedelta, or Conductor's
-    text such as ``"1h 30m"``), at ``until`` (a datetime, or ``"yyyy-MM-dd HH:mm"``), or,
+    text such as ``"1h 30m"``), at ``until`` (a datetime with a time zone, a date, or
+    ``"yyyy-MM-dd HH:mm"``), or,
     with neither, when it is updated through the task API (its output is what the update
     sends)."""
     call = _Call("WAIT", "wait")
@@ -552,11 +551,17 @@ def wait(
         if _is_runtime(until):
             inputs["until"] = until
         elif isinstance(until, _dt.datetime):
-            if until.tzinfo is not None:
+            if until.tzinfo is None or until.utcoffset() is None:
+                # DateTimeUtils.parseDate reads a date without a zone in the server's zone.
+                call.bad(
+                    "until",
+                    "`until` is a datetime without a time zone; the server would read it in "
+                    "its own zone",
+                    hint="give it a tzinfo, e.g. datetime(..., tzinfo=timezone.utc)",
+                )
+            else:
                 utc = until.astimezone(_dt.UTC)
                 inputs["until"] = utc.strftime("%Y-%m-%d %H:%M") + " UTC"
-            else:
-                inputs["until"] = until.strftime("%Y-%m-%d %H:%M")
         elif isinstance(until, _dt.date):
             inputs["until"] = until.strftime("%Y-%m-%d")
         elif isinstance(until, str) and _UNTIL.fullmatch(until.strip()):
