@@ -449,6 +449,10 @@ def w(url: str) -> dict[str, object]:
     reveal_type(r.response.statusCode)
     page = flowdsl.http(url, body_type=Page)
     reveal_type(page.response.body.items)
+    total = flowdsl.inline("1 + 1", result_type=int)
+    reveal_type(total.result)
+    pages = flowdsl.json_jq(".", result_type=Page)
+    reveal_type(pages.resultList)
     i = flowdsl.inline("1")
     h = flowdsl.human(Review)
     ctx = flowdsl.workflow_context(Vars)
@@ -464,6 +468,7 @@ def w(url: str) -> dict[str, object]:
         "e": s.workflowID,
         "f": flowdsl.json_jq(".").resultLst,
         "g": page.response.body.itms,
+        "h": total.reslt,
     }
 """
 
@@ -477,17 +482,20 @@ def test_mypy_sees_system_task_outputs(tmp_path: Path) -> None:
     assert status == 1
     lines = [line.split(": ", 1)[1] for line in out.splitlines() if ": " in line]
     revealed = [line for line in lines if line.startswith("note: Revealed type is")]
-    assert len(revealed) == 3, revealed
+    assert len(revealed) == 5, revealed
     assert re.search(r'"(builtins\.)?int"', revealed[0]), revealed
     assert re.search(r'"(builtins\.)?list\[(builtins\.)?str\]"', revealed[1]), revealed
     assert re.search(r'"(builtins\.)?int"', revealed[2]), revealed
+    assert re.search(r'"(builtins\.)?list\[flow\.Page\]"', revealed[3]), revealed
+    assert re.search(r'"(builtins\.)?int"', revealed[4]), revealed
     for model, attr in (
         ("HttpResponse[Any]", "bdy"),
-        ("InlineOutput", "reslt"),
+        ("InlineOutput[Any]", "reslt"),
         ("Review", "aproved"),
         ("Vars", "cont"),
         ("StartWorkflowOutput", "workflowID"),
-        ("JsonJqOutput", "resultLst"),
+        ("JsonJqOutput[Any]", "resultLst"),
+        ("InlineOutput[int]", "reslt"),
         ("Page", "itms"),
     ):
         assert any(f'"{model}" has no attribute "{attr}"' in line for line in lines), (

@@ -40,6 +40,7 @@ import dataclasses
 import datetime as _dt
 import inspect
 import re
+import types
 import typing
 from collections.abc import Mapping
 from typing import Any, Generic, Literal, TypeVar, Unpack, overload
@@ -84,35 +85,55 @@ class HttpOutput(Generic[B]):
     response: HttpResponse[B]
 
 
-def _http_type(body_type: Any) -> Any:
-    """The runtime annotation of an HTTP handle, with ``response.body`` of ``body_type``."""
-    found = _HTTP_TYPES.get(body_type)
-    if found is None:
-        hints = typing.get_type_hints(HttpResponse)
-        response = dataclasses.make_dataclass(
-            "HttpResponse", [(k, body_type if k == "body" else v) for k, v in hints.items()]
-        )
-        found = dataclasses.make_dataclass("HttpOutput", [("response", response)])
-        _HTTP_TYPES[body_type] = found
-    return found
+def _runtime_type(annotation: Any, bindings: Mapping[Any, Any] | None = None) -> Any:
+    """The runtime annotation of a handle typed by one of the generic output classes here
+    (``HttpOutput[Page]``): a dataclass with the type variables replaced, which is what
+    member types are read from while tracing. The classes themselves only type handles."""
+    bound = dict(bindings or {})
+    if isinstance(annotation, TypeVar):
+        return bound.get(annotation, Any)
+    origin = typing.get_origin(annotation) or annotation
+    args = tuple(_runtime_type(a, bound) for a in typing.get_args(annotation))
+    if origin in _GENERIC_OUTPUTS:
+        params = getattr(origin, "__parameters__", ())
+        local = dict(zip(params, args, strict=False)) if args else bound
+        key = (origin, tuple(local.get(p, Any) for p in params))
+        found = _RUNTIME_TYPES.get(key)
+        if found is None:
+            hints = typing.get_type_hints(origin)
+            found = dataclasses.make_dataclass(
+                origin.__name__, [(k, _runtime_type(v, local)) for k, v in hints.items()]
+            )
+            _RUNTIME_TYPES[key] = found
+        return found
+    if not args:
+        return annotation
+    if origin in (typing.Union, types.UnionType):
+        return typing.Union[args]  # noqa: UP007 (built from a tuple)
+    return origin[args]
 
 
-_HTTP_TYPES: dict[Any, Any] = {}
+_RUNTIME_TYPES: dict[Any, Any] = {}
 
 
-class InlineOutput(BaseModel):
-    """``Inline.java``: ``result`` is the script's value; ``error`` is set when it fails."""
+class InlineOutput(Generic[T]):
+    """``Inline.java``: ``result`` is the script's value (typed by ``result_type``);
+    ``error`` is set when it fails."""
 
-    result: Any = None
-    error: str | None = None
+    result: T
+    error: str | None
 
 
-class JsonJqOutput(BaseModel):
-    """``JsonJqTransform.java``: the query's first result and all of them."""
+class JsonJqOutput(Generic[T]):
+    """``JsonJqTransform.java``: the query's first result and all of them (each typed by
+    ``result_type``)."""
 
-    result: Any = None
-    resultList: list[Any] | None = None
-    error: str | None = None
+    result: T
+    resultList: list[T]
+    error: str | None
+
+
+_GENERIC_OUTPUTS: tuple[type, ...] = (HttpResponse, HttpOutput, InlineOutput, JsonJqOutput)
 
 
 class StartWorkflowOutput(BaseModel):
@@ -347,11 +368,34 @@ def http(
         name=name,
         inputs={"http_request": request},
         options=options,
-        annotation=_http_type(Any if body_type is None else body_type),
+        annotation=_runtime_type(HttpOutput, {B: Any if body_type is None else body_type}),
     )
 
 
 # -- INLINE and JSON_JQ_TRANSFORM ----------------------------------------------------------------
+
+
+@overload
+def inline(
+    expression: str,
+    *,
+    inputs: Mapping[str, object] | None = None,
+    evaluator: Evaluator = "graaljs",
+    name: str = "inline",
+    **options: Unpack[TaskOptions],
+) -> InlineOutput[Any]: ...
+
+
+@overload
+def inline(
+    expression: str,
+    *,
+    inputs: Mapping[str, object] | None = None,
+    evaluator: Evaluator = "graaljs",
+    name: str = "inline",
+    result_type: type[T],
+    **options: Unpack[TaskOptions],
+) -> InlineOutput[T]: ...
 
 
 def inline(
@@ -360,25 +404,46 @@ def inline(
     inputs: Mapping[str, object] | None = None,
     evaluator: Evaluator = "graaljs",
     name: str = "inline",
-    **options: Unpack[TaskOptions],
-) -> InlineOutput:
+    result_type: Any = None,
+    **options: Any,
+) -> Any:
     """An INLINE task: the server evaluates ``expression`` with ``$`` bound to its inputs.
 
-    ``inline("$.a + $.b", inputs={"a": x, "b": y}).result``. The script is run by the
-    ``graaljs`` evaluator by default (``javascript`` is the older Nashorn one).
+    ``inline("$.a + $.b", inputs={"a": x, "b": y}, result_type=int).result``. The script is
+    run by the ``graaljs`` evaluator by default (``javascript`` is the older Nashorn one).
     """
     call = _Call("INLINE", "inline")
     if call.check("expression", expression, str, runtime=False) and not expression.strip():
         call.bad("expression", "`expression` is empty; Conductor fails the task")
     call.check("evaluator", evaluator, Evaluator, runtime=False)
     given = call.inputs("inputs", inputs, frozenset({"evaluatorType", "expression"}))
-    handle = call.record(
+    return call.record(
         name=name,
         inputs={"evaluatorType": evaluator, "expression": expression, **given},
         options=options,
-        annotation=InlineOutput,
+        annotation=_runtime_type(InlineOutput, {T: _result_type(call, result_type)}),
     )
-    return typing.cast(InlineOutput, handle)
+
+
+@overload
+def json_jq(
+    query: str,
+    *,
+    inputs: Mapping[str, object] | None = None,
+    name: str = "json_jq",
+    **options: Unpack[TaskOptions],
+) -> JsonJqOutput[Any]: ...
+
+
+@overload
+def json_jq(
+    query: str,
+    *,
+    inputs: Mapping[str, object] | None = None,
+    name: str = "json_jq",
+    result_type: type[T],
+    **options: Unpack[TaskOptions],
+) -> JsonJqOutput[T]: ...
 
 
 def json_jq(
@@ -386,20 +451,31 @@ def json_jq(
     *,
     inputs: Mapping[str, object] | None = None,
     name: str = "json_jq",
-    **options: Unpack[TaskOptions],
-) -> JsonJqOutput:
-    """A JSON_JQ_TRANSFORM task: the jq ``query`` runs over the inputs (``.a``, ``.b``)."""
+    result_type: Any = None,
+    **options: Any,
+) -> Any:
+    """A JSON_JQ_TRANSFORM task: the jq ``query`` runs over the inputs (``.a``, ``.b``);
+    ``result`` is its first result and ``resultList`` all of them, typed by
+    ``result_type``."""
     call = _Call("JSON_JQ_TRANSFORM", "json_jq")
     if call.check("query", query, str, runtime=False) and not query.strip():
         call.bad("query", "`query` is empty")
     given = call.inputs("inputs", inputs, frozenset({"queryExpression"}))
-    handle = call.record(
+    return call.record(
         name=name,
         inputs={"queryExpression": query, **given},
         options=options,
-        annotation=JsonJqOutput,
+        annotation=_runtime_type(JsonJqOutput, {T: _result_type(call, result_type)}),
     )
-    return typing.cast(JsonJqOutput, handle)
+
+
+def _result_type(call: _Call, given: Any) -> Any:
+    if given is None:
+        return Any
+    if not isinstance(given, type) and typing.get_origin(given) is None:
+        call.bad("result_type", f"`result_type` must be a type, not {given!r}")
+        return Any
+    return given
 
 
 # -- SET_VARIABLE and the workflow context -------------------------------------------------------
