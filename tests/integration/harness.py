@@ -211,12 +211,21 @@ def call_worker(fn: TaskFunction[..., Any], input_data: Mapping[str, Any]) -> di
 
 
 Completion = Mapping[str, Any] | Callable[[dict[str, Any]], Mapping[str, Any]]
+# A worker: a @task function (its body runs) or a function of the task's input data giving
+# its output (a fake for a task whose body needs the outside world).
+Worker = TaskFunction[..., Any] | Callable[[dict[str, Any]], Mapping[str, Any]]
+
+
+def _execute(worker: Worker, input_data: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(worker, TaskFunction):
+        return call_worker(worker, input_data)
+    return dict(worker(input_data))
 
 
 def serve_until_done(
     conductor: ConductorServer,
     workflow_id: str,
-    workers: Mapping[str, TaskFunction[..., Any]],
+    workers: Mapping[str, Worker],
     *,
     complete: Mapping[str, Completion] | None = None,
     timeout: float = 30.0,
@@ -238,7 +247,7 @@ def serve_until_done(
             for task in polled:
                 busy = True
                 try:
-                    output = call_worker(fn, task.get("inputData") or {})
+                    output = _execute(fn, dict(task.get("inputData") or {}))
                 except Exception as exc:  # the worker's failure is the task's failure
                     update_task(conductor, task, "FAILED", reason=f"{type(exc).__name__}: {exc}")
                 else:
@@ -271,16 +280,20 @@ def run_flow(
     name: str | None = None,
     also: Sequence[WorkflowFunction[..., Any]] = (),
     complete: Mapping[str, Completion] | None = None,
+    workers: Mapping[str, Worker] | None = None,
     correlation_id: str | None = None,
     timeout: float = 30.0,
 ) -> Run:
-    """Compile, register, start, serve and wait: the whole conformance round trip."""
+    """Compile, register, start, serve and wait: the whole conformance round trip.
+
+    ``workers`` replaces (or adds) the worker of a task name: a function of the task's
+    input data giving its output, for tasks whose bodies need the outside world.
+    """
     compiled = compile_flow(flow, name=name, also=also)
     register(conductor, compiled)
     workflow_id = start(conductor, compiled.name, compiled.version, input, correlation_id)
-    final = serve_until_done(
-        conductor, workflow_id, compiled.workers, complete=complete, timeout=timeout
-    )
+    serving: dict[str, Worker] = {**compiled.workers, **(workers or {})}
+    final = serve_until_done(conductor, workflow_id, serving, complete=complete, timeout=timeout)
     return Run(
         workflow_id=workflow_id,
         status=str(final.get("status")),
@@ -296,6 +309,7 @@ __all__ = [
     "Compiled",
     "HarnessError",
     "Run",
+    "Worker",
     "call_worker",
     "compile_flow",
     "get_run",

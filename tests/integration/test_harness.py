@@ -65,3 +65,17 @@ def test_a_worker_exception_fails_the_task(conductor: ConductorServer) -> None:
     failed = run.task("harness_fail_ref")
     assert failed["status"] == "FAILED"
     assert failed["reasonForIncompletion"] == "ValueError: no disk"
+
+
+def test_a_worker_can_be_replaced_by_a_fake(conductor: ConductorServer) -> None:
+    def fake_area(input_data: dict[str, object]) -> dict[str, object]:
+        return {"area": -1, "label": f"fake {input_data.get('label', '')}"}
+
+    run = run_flow(
+        conductor,
+        harness_function_flow,
+        input={"size": {"width": 1, "height": 1}},
+        workers={"harness_area": fake_area},
+    )
+    assert run.status == "COMPLETED", run.reason
+    assert run.output == {"area": -1, "label": "fake "}
