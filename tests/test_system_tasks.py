@@ -536,3 +536,21 @@ def wf(n: int) -> dict:
     for (code, line, column, message), wanted in zip(found, sorted(expected), strict=True):
         assert (code, line, column) == wanted[:3]
         assert wanted[3] in message
+
+
+def test_an_option_out_of_range_is_reported_at_its_keyword(compile_src: Compile) -> None:
+    source = (
+        HEADER
+        + """
+@workflow
+def wf(n: int) -> dict:
+    double.options(ref="d", start_delay=-1)(x=n)
+    flowdsl.noop(start_delay=-2)
+    return {}
+"""
+    )
+    found = [d for d in compile_src(source).diagnostics if d.code == "FD604"]
+    assert [(d.span.line, d.span.column) for d in found if d.span] == [
+        at(source, "start_delay=-1"),
+        at(source, "start_delay=-2"),
+    ]
