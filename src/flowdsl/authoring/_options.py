@@ -1,9 +1,9 @@
 """Per-call WorkflowTask options, shared by ``@task``'s ``.options(...)`` and every system-task
 builder, and the strict value checks behind them.
 
-A bad option (``retry_count=True``, ``start_delay="5"``, an unknown inline TaskDef field) is a
-finding at the keyword that set it, never a coercion: Conductor's Jackson would turn ``true``
-into 1 or refuse the whole definition, and neither is what the author wrote.
+A bad option (``retry_count=True``, ``start_delay="5"``, an unknown inline TaskDef field) is
+a finding at the keyword that set it (FD003), never a coercion: Conductor's Jackson would
+turn ``true`` into 1 or refuse the whole definition, and neither is what the author wrote.
 
 The options are WorkflowTask fields (common/.../metadata/workflow/WorkflowTask.java):
 ``optional``, ``startDelay`` (@PositiveOrZero), ``asyncComplete``, ``rateLimited``,
@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from flowdsl.authoring._values import Handle
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import snake_fields
-from flowdsl.diagnostics import BadTaskArguments, Diagnostic, did_you_mean
+from flowdsl.diagnostics import BadTaskArguments, Diagnostic, UnsupportedValue, did_you_mean
 from flowdsl.ir.nodes import Span
 from flowdsl.types import is_json_type as _is
 from flowdsl.types import type_problem as _type_problem
@@ -75,13 +75,21 @@ def check_options(
     task_name: str,
     span: Span | None,
     spans: Mapping[str, Span],
-    what: str,
+    what: str | None,
 ) -> CheckedOptions:
-    """Validate per-call options strictly; ``spans`` gives each keyword's location."""
+    """Validate per-call options strictly; ``spans`` gives each keyword's location and
+    ``what`` (e.g. ``"http()"``) prefixes the messages. A value of the wrong type is
+    FD003 (as for the decorators' keywords), an option that does not exist FD002."""
     out = CheckedOptions()
 
-    def bad(key: str, message: str, hint: str | None = None) -> None:
-        out.diagnostics.append(BadTaskArguments(f"{what}: {message}", spans.get(key, span), hint))
+    def bad(
+        key: str,
+        message: str,
+        hint: str | None = None,
+        kind: type[Diagnostic] = UnsupportedValue,
+    ) -> None:
+        text = f"{what}: {message}" if what else message
+        out.diagnostics.append(kind(text, spans.get(key, span), hint))
 
     for key, value in options.items():
         if value is None:
@@ -120,6 +128,7 @@ def check_options(
                 f"unknown option `{key}`",
                 did_you_mean(key, OPTION_NAMES)
                 or "the options are " + ", ".join(f"`{n}`" for n in OPTION_NAMES),
+                BadTaskArguments,
             )
     return out
 

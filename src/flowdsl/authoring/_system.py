@@ -53,7 +53,7 @@ from flowdsl.authoring._task import TaskFunction, _hints
 from flowdsl.authoring._trace import Trace, current_trace
 from flowdsl.authoring._values import TOKEN_OPEN, Handle
 from flowdsl.authoring._workflow import Inputs, WorkflowFunction
-from flowdsl.diagnostics import BadTaskArguments, did_you_mean
+from flowdsl.diagnostics import BadTaskArguments, Diagnostic, UnsupportedValue, did_you_mean
 from flowdsl.ir.nodes import PathItem, Ref, Span
 from flowdsl.types import declared_fields
 
@@ -201,10 +201,16 @@ class _Call:
     def where(self, key: str) -> Span | None:
         return self.spans.get(key, self.span)
 
-    def bad(self, key: str, message: str, hint: str | None = None) -> None:
-        self.trace.diagnostics.append(
-            BadTaskArguments(f"{self.builder}(): {message}", self.where(key), hint)
-        )
+    def bad(
+        self,
+        key: str,
+        message: str,
+        hint: str | None = None,
+        kind: type[Diagnostic] = BadTaskArguments,
+    ) -> None:
+        """A finding at the keyword ``key``: FD002 for arguments that do not go together
+        or are missing, FD003 (``kind=UnsupportedValue``) for a value of the wrong type."""
+        self.trace.diagnostics.append(kind(f"{self.builder}(): {message}", self.where(key), hint))
 
     def check(self, key: str, value: object, annotation: Any, *, runtime: bool = True) -> bool:
         """``value`` has the declared type; a runtime value is accepted where Conductor
@@ -216,7 +222,7 @@ class _Call:
             return False
         problem = type_problem(value, annotation)
         if problem is not None:
-            self.bad(key, f"`{key}` {problem}")
+            self.bad(key, f"`{key}` {problem}", kind=UnsupportedValue)
             return False
         return True
 

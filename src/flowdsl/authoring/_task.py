@@ -11,9 +11,11 @@ from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 from flowdsl.authoring._location import call_site, keyword_spans
 from flowdsl.authoring._options import check_options
 from flowdsl.authoring._trace import current_trace
-from flowdsl.authoring._values import ref_of
+from flowdsl.authoring._values import TokenTable, ref_of, to_value
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import snake_fields
+from flowdsl.diagnostics import Diagnostic, UnsupportedValue
+from flowdsl.errors import TraceError
 from flowdsl.ir.nodes import PathItem, Span, TaskDef
 from flowdsl.types import declared_fields
 
@@ -30,6 +32,24 @@ POLICY_FIELDS: dict[str, str] = {
 }
 
 _SCALARS = (str, int, float, bool, list, tuple, type(None))
+
+
+def type_problem(
+    keyword: str, value: object, expected: type, span: Span | None
+) -> Diagnostic | None:
+    """A finding when a decorator or options keyword has a value of the wrong type (a bool is
+    not an int here, a str is not a number)."""
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if ok:
+        return None
+    return UnsupportedValue(
+        f"`{keyword}` must be {_TYPE_NAMES.get(expected, expected.__name__)}, not "
+        f"{type(value).__name__} {value!r}",
+        span,
+    )
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "True or False"}
 
 
 def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -103,12 +123,15 @@ class TaskFunction(Generic[P, R]):
             self.output_types.get("result", Any) if self.output_path else self.return_type
         )
         self._task_def: TaskDef | None = None
+        self.problems = []
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         trace = current_trace()
         if trace is None:
             return self.fn(*args, **kwargs)
         return typing.cast(R, trace.call_task(self, args, kwargs, call_site(), {}))
+
+    problems: list[Diagnostic]
 
     def options(
         self,
@@ -149,7 +172,7 @@ class TaskFunction(Generic[P, R]):
                 task_name=self.name,
                 span=span,
                 spans=keyword_spans(span, innermost=True),
-                what=f"`{self.name}`.options()",
+                what=None,
             )
             trace.diagnostics.extend(checked.diagnostics)
             options: dict[str, Any] = dict(checked.fields)
@@ -263,10 +286,32 @@ def task(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     if unknown:
         raise TypeError(f"task() got unexpected keyword argument(s): {', '.join(unknown)}")
     policy = {k: v for k, v in options.items() if v is not None}
+    spans = keyword_spans(span)
+    problems: list[Diagnostic] = []
+    for key, value in list(policy.items()):
+        # Structured values (input_template, schemas...) must be JSON: a set, NaN, an
+        # object is a finding at its keyword, never a failure when the file is written.
+        if not isinstance(value, str | int | bool):
+            try:
+                to_value(value, TokenTable(), spans.get(key, span))
+            except TraceError as exc:
+                problems.append(exc.diagnostic)
+                del policy[key]
+    problems += [
+        p
+        for key, value in (("name", name), ("description", description))
+        if value is not None
+        and (p := type_problem(key, value, str, spans.get(key, span))) is not None
+    ]
+    if problems:
+        name = name if isinstance(name, str) else None
+        description = description if isinstance(description, str) else None
 
     def decorate(f: Callable[..., Any]) -> TaskFunction[Any, Any]:
         if isinstance(f, TaskFunction):
             raise TypeError(f"{f.name} is already a task")
-        return TaskFunction(f, name=name, description=description, policy=policy, span=span)
+        made = TaskFunction(f, name=name, description=description, policy=policy, span=span)
+        made.problems = problems
+        return made
 
     return decorate(fn) if fn is not None else decorate

@@ -35,6 +35,8 @@ class Trace:
     tasks: list[Task] = field(default_factory=list)
     task_defs: dict[str, list[TaskDef]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Workflow functions this trace starts as sub-workflows (compiled along with it).
+    children: list[Any] = field(default_factory=list)
     _blocks: list[list[Task]] = field(default_factory=list)
     _refs: set[str] = field(default_factory=set)
     _next_suffix: dict[str, int] = field(default_factory=dict)
@@ -64,6 +66,16 @@ class Trace:
             n += 1
             candidate = f"{base}_{n}"
         self._next_suffix[base] = n + 1
+        self._refs.add(candidate)
+        return candidate
+
+    def derived_ref(self, base: str) -> str:
+        """A reference named after another (``fork_ref`` -> ``fork_ref_join``), made unique
+        with ``_2``, ``_3``... (a generated name that cannot clash with a later one)."""
+        candidate, n = base, 1
+        while candidate in self._refs:
+            n += 1
+            candidate = f"{base}_{n}"
         self._refs.add(candidate)
         return candidate
 
@@ -98,8 +110,8 @@ class Trace:
     ) -> Task:
         """Record one WorkflowTask in the current block: the single way every construct adds a
         node. Inputs and fields are converted (a value that cannot be converted is a finding at
-        its span and left out); ``ref`` None gets a generated reference from ``ref_base`` (or
-        the name).
+        its span and left out); ``ref`` None gets a generated reference: ``ref_base`` made
+        unique when given, else ``<name>_ref``.
         """
         spans = dict(input_spans or {})
         converted: dict[str, Value] = {}
@@ -115,9 +127,11 @@ class Trace:
             ok, value = self.convert(obj, span)
             if ok:
                 field_values[key] = value
+        if ref is None and ref_base is not None:
+            ref = self.derived_ref(ref_base)
         task = Task(
             name=name,
-            ref=self.new_ref(ref_base or name, ref),
+            ref=self.new_ref(name, ref),
             type=type,
             inputs=converted,
             fields=field_values,
@@ -134,6 +148,8 @@ class Trace:
         known = self.task_defs.setdefault(definition.name, [])
         if not any(d.origin is definition.origin for d in known):
             known.append(definition)
+            # Mistakes in the decorator's own arguments, reported where the task is used.
+            self.diagnostics.extend(getattr(definition.origin, "problems", ()))
 
     def call_task(
         self,

@@ -24,6 +24,8 @@ from typing import Any, NoReturn
 
 from pydantic import BaseModel
 
+# _conditions reads Handle from this module at call time; both import the module object.
+from flowdsl.authoring import _conditions
 from flowdsl.authoring._location import call_site
 from flowdsl.diagnostics import ForeignValue, RuntimeValueUsedAsPython, UnsupportedValue
 from flowdsl.errors import TraceError
@@ -95,7 +97,10 @@ def _refuse(what: str, instead: str) -> NoReturn:
     )
 
 
-_BRANCH = "branch at run time with a SWITCH task (`flowdsl.switch`) instead of `if`"
+_BRANCH = (
+    "branch at run time with a SWITCH task (`flowdsl.when` or `flowdsl.switch`) instead of "
+    "`if`; combine conditions with `&`, `|`, `~` and test membership with `flowdsl.is_in`"
+)
 _LOOP = (
     "iterate at run time with a dynamic fork (`flowdsl.dynamic_fork`, Conductor "
     "FORK_JOIN_DYNAMIC) or a loop (`flowdsl.do_while`, DO_WHILE) instead of a Python loop"
@@ -203,23 +208,40 @@ class Handle:
     def __hash__(self) -> int:
         _refuse("Using a runtime value as a dict key or set member", "use literal keys")
 
-    def __eq__(self, other: object) -> bool:
-        _refuse("Comparing a runtime value (`==`)", _BRANCH)
+    # Comparisons build a Condition (flowdsl.when / switch / do_while render it); using one
+    # as a Python bool is refused there.
+    def __eq__(self, other: object) -> _conditions.Condition:  # type: ignore[override]
+        return _conditions.compare(self, "==", other)
 
-    def __ne__(self, other: object) -> bool:
-        _refuse("Comparing a runtime value (`!=`)", _BRANCH)
+    def __ne__(self, other: object) -> _conditions.Condition:  # type: ignore[override]
+        return _conditions.compare(self, "!=", other)
 
-    def __lt__(self, other: object) -> bool:
-        _refuse("Comparing a runtime value (`<`)", _BRANCH)
+    def __lt__(self, other: object) -> _conditions.Condition:
+        return _conditions.compare(self, "<", other)
 
-    def __le__(self, other: object) -> bool:
-        _refuse("Comparing a runtime value (`<=`)", _BRANCH)
+    def __le__(self, other: object) -> _conditions.Condition:
+        return _conditions.compare(self, "<=", other)
 
-    def __gt__(self, other: object) -> bool:
-        _refuse("Comparing a runtime value (`>`)", _BRANCH)
+    def __gt__(self, other: object) -> _conditions.Condition:
+        return _conditions.compare(self, ">", other)
 
-    def __ge__(self, other: object) -> bool:
-        _refuse("Comparing a runtime value (`>=`)", _BRANCH)
+    def __ge__(self, other: object) -> _conditions.Condition:
+        return _conditions.compare(self, ">=", other)
+
+    def __and__(self, other: object) -> _conditions.Condition:
+        return _conditions.as_condition(self) & other
+
+    def __rand__(self, other: object) -> _conditions.Condition:
+        return _conditions.as_condition(other) & self
+
+    def __or__(self, other: object) -> _conditions.Condition:
+        return _conditions.as_condition(self) | other
+
+    def __ror__(self, other: object) -> _conditions.Condition:
+        return _conditions.as_condition(other) | self
+
+    def __invert__(self) -> _conditions.Condition:
+        return ~_conditions.as_condition(self)
 
     def __setattr__(self, name: str, value: object) -> None:
         _refuse("Assigning to a runtime value", "build a new value in a task instead")
@@ -232,8 +254,7 @@ class Handle:
 
     __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _fd_arith
     __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = _fd_arith
-    __neg__ = __pos__ = __abs__ = __invert__ = __round__ = _fd_arith
-    __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = _fd_arith
+    __neg__ = __pos__ = __abs__ = __round__ = __xor__ = __rxor__ = _fd_arith
 
 
 def ref_of(handle: Handle) -> Ref:
