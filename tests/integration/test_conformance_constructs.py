@@ -61,3 +61,22 @@ def conf_switch(kind: str, n: int) -> dict:
         assert run.status == "COMPLETED", run.reason
         expected = {"d": double(n), "t": triple(n)}.get(kind, double(0))
         assert run.output == {"value": expected, "big": triple(n) if n > 3 else double(n)}
+
+
+def test_do_while_reads_the_last_iteration(conductor: ConductorServer) -> None:
+    source = (
+        HEADER
+        + """
+@workflow(name="conf_do_while")
+def conf_do_while(limit: int) -> dict:
+    last = flowdsl.do_while(
+        lambda loop: double(x=loop.iteration),
+        condition=lambda loop, out: loop.iteration < limit,
+    )
+    return {"last": last}
+"""
+    )
+    run = run_flow(conductor, source, input={"limit": 3})
+    assert run.status == "COMPLETED", run.reason
+    assert run.output == {"last": double(3)}
+    assert len([t for t in run.tasks if t["taskType"] == "double"]) == 3
