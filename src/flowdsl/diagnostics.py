@@ -10,6 +10,7 @@ digits, the hundreds digit naming the family:
 * FD4xx  task definitions
 * FD5xx  names and expressions
 * FD6xx  configuration and target version
+* FD7xx  a Conductor server's answers (register, diff)
 
 A code is never reused for another meaning.
 """
@@ -385,6 +386,21 @@ class FieldValueInvalid(Diagnostic):
     """A WorkflowDef or WorkflowTask field Conductor would reject (schemaVersion, enums...)."""
 
     code = "FD604"
+
+
+# --- FD7xx a server's answers -----------------------------------------------------------
+
+
+class ServerRefused(Diagnostic):
+    """The Conductor server refused a definition (register, or validate under --dry-run)."""
+
+    code = "FD701"
+
+
+class DefinitionDrift(Diagnostic):
+    """The server holds this definition (same name and version) with other content."""
+
+    code = "FD702"
 
 
 def all_codes() -> dict[str, type[Diagnostic]]:
