@@ -67,8 +67,8 @@ class RuntimeValueUsedAsPython(Diagnostic):
 
 
 class BadTaskArguments(Diagnostic):
-    """A task was called with keyword arguments its signature does not take, or without
-    arguments it requires."""
+    """A task was called with arguments it cannot take: inputs its signature does not bind,
+    or a builder argument or per-call option of the wrong type or value."""
 
     code = "FD002"
 
@@ -121,7 +121,8 @@ class UnknownReference(Diagnostic):
 
 
 class UnknownWorkflowField(Diagnostic):
-    """``${workflow.<field>}`` names a field Conductor does not provide."""
+    """``${workflow.<field>}`` names a field Conductor does not provide (or a workflow
+    variable nothing declares or sets)."""
 
     code = "FD102"
 

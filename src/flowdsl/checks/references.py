@@ -249,6 +249,20 @@ def _workflow_ref(
             hint=did_you_mean(root, WORKFLOW_FIELDS | special),
         )
         return
+    if root == "variables" and ref.path and isinstance(ref.path[0], str):
+        known = workflow_variables(wf)
+        key = ref.path[0]
+        if key not in known:
+            shown = ", ".join(f"`{k}`" for k in sorted(known)) or "none"
+            yield UnknownWorkflowField(
+                f"{reader} reads workflow variable `{key}`, but workflow `{wf.name}` neither "
+                "declares it in `variables` nor sets it with a SET_VARIABLE task (its "
+                f"variables: {shown}); Conductor resolves it to null",
+                span,
+                hint=did_you_mean(key, known)
+                or "declare it with @workflow(variables=...) or set it with flowdsl.set_variable",
+            )
+        return
     if root == "input" and ref.path and isinstance(ref.path[0], str) and wf.inputs is not None:
         template = wf.fields.get("inputTemplate")
         known = set(wf.inputs) | (set(template) if isinstance(template, dict) else set())
@@ -261,3 +275,15 @@ def _workflow_ref(
                 span,
                 hint=did_you_mean(key, known) or "add it to the workflow's inputParameters",
             )
+
+
+def workflow_variables(wf: Workflow) -> set[str]:
+    """The variables a workflow can hold: its declared ``variables`` and every key a
+    SET_VARIABLE task sets (SetVariable.java copies each input key into the variables)."""
+    declared = wf.fields.get("variables")
+    known = set(declared) if isinstance(declared, dict) else set()
+    for task in wf.walk():
+        if task.type == "SET_VARIABLE":
+            known.update(task.inputs)
+            known.update(task.unconverted)
+    return known
