@@ -27,7 +27,7 @@ from .workers import WorkerProcess, api_url
 
 PIL = pytest.importorskip("PIL.Image", reason="the examples extra (Pillow) is needed")
 EXAMPLE = REPO / "examples" / "image_pipeline"
-TASK_TYPES = ("image_convert_resize", "upload_toS3")
+TASK_TYPES = ("image_convert_resize", "upload_toS3", "image_multiple_convert_resize")
 BUCKET = "flowdsl-images"
 
 
@@ -42,14 +42,36 @@ class Case:
     id: str
     workflow: str  # NAME or NAME:VERSION
     input: dict[str, Any]  # "{source}" stands for the input image's location
-    images: list[Expected] = field(default_factory=list)  # in the order of output URLs
-    # Where the output URLs are in the workflow output (a key holding one URL or a list).
-    output_key: str = "fileLocation"
+    images: list[Expected] = field(default_factory=list)  # in any order
+    # Where the output locations are in the workflow output: keys holding one location, a
+    # list of them, or a dynamic fork's JOIN output (a dict of task outputs).
+    output_keys: tuple[str, ...] = ("fileLocation",)
     via: str = "path"  # the input image as a local path, or "http": an http:// URL
+    # True when the workflow uploads its images (a store URL); the dynamic-fork pipelines
+    # return the resized files' local paths, as the published ones do.
+    uploaded: bool = True
+
+
+def size(width: int, height: int) -> dict[str, int]:
+    return {"width": width, "height": height}
 
 
 def recipe(fmt: str, width: int, height: int) -> dict[str, Any]:
-    return {"outputFormat": fmt, "outputSize": {"width": width, "height": height}}
+    return {"outputFormat": fmt, "outputSize": size(width, height)}
+
+
+def _locations(value: Any) -> list[str]:
+    """The image locations in an output value: a location, a list, a task output with
+    `fileLocation`, or a JOIN output (task outputs by reference name)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [loc for item in value for loc in _locations(item)]
+    if isinstance(value, dict):
+        if "fileLocation" in value:
+            return _locations(value["fileLocation"])
+        return [loc for key in sorted(value) for loc in _locations(value[key])]
+    raise AssertionError(f"no image location in {value!r}")
 
 
 CASES = [
@@ -78,6 +100,57 @@ CASES = [
         {"fileLocation": "{source}", "recipeParameters": recipe("png", 31, 47)},
         [Expected("PNG", (31, 47))],
         via="http",
+    ),
+    # (2) a FORK into a jpg and a webp branch, each resize then upload.
+    Case(
+        "multiformat-fork",
+        "image_convert_resize_multipleformat:1",
+        {"fileLocation": "{source}", "recipeParameters": {"outputSize": size(200, 100)}},
+        [Expected("JPEG", (200, 100)), Expected("WEBP", (200, 100))],
+        output_keys=("fileLocationJpg", "fileLocationWebp"),
+    ),
+    # (3) the same with each branch a SUB_WORKFLOW of (1).
+    Case(
+        "multiformat-subworkflows",
+        "image_convert_resize_multipleformat_subworkflow:1",
+        {"fileLocation": "{source}", "recipeParameters": {"outputSize": size(90, 160)}},
+        [Expected("JPEG", (90, 160)), Expected("WEBP", (90, 160))],
+        output_keys=("fileLocationJpg", "fileLocationWebp"),
+        via="http",
+    ),
+    # (4) a dynamic fork over runtime recipes, with no pre-fork worker.
+    Case(
+        "dynamic-recipes",
+        "image_multiple_convert_resize_recipes:1",
+        {
+            "fileLocation": "{source}",
+            "recipes": [
+                {"format": "png", "width": 50, "height": 40},
+                {"format": "gif", "width": 20, "height": 30},
+                {"format": "webp", "width": 64, "height": 48},
+            ],
+        },
+        [Expected("PNG", (50, 40)), Expected("GIF", (20, 30)), Expected("WEBP", (64, 48))],
+        output_keys=("fileLocations",),
+        uploaded=False,
+    ),
+    # (5) the classic dynamic fork with its pre-fork worker.
+    Case(
+        "dynamic-classic",
+        "image_multiple_convert_resize:1",
+        {
+            "fileLocation": "{source}",
+            "outputFormats": ["png", "jpg"],
+            "outputSizes": [size(40, 30), size(16, 16)],
+        },
+        [
+            Expected("PNG", (40, 30)),
+            Expected("PNG", (16, 16)),
+            Expected("JPEG", (40, 30)),
+            Expected("JPEG", (16, 16)),
+        ],
+        output_keys=("fileLocations",),
+        uploaded=False,
     ),
 ]
 
@@ -180,11 +253,15 @@ def _fill(value: Any, source: str) -> Any:
     return source if value == "{source}" else value
 
 
-def _open(store: Store, url: str) -> Any:
+def _open(store: Store, url: str, uploaded: bool) -> Any:
     from io import BytesIO
 
     from PIL import Image
 
+    if not uploaded:  # a resized file in the worker's folder
+        path = Path(url)
+        assert path.parent == Path(store.env["IMAGE_PIPELINE_WORKDIR"]).resolve(), url
+        return Image.open(path)
     if store.kind == "local":
         assert url.startswith("file://"), url
         path = Path(url.removeprefix("file://"))
@@ -213,10 +290,11 @@ def test_pipeline_produces_the_requested_images(
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     output = json.loads(proc.stdout[proc.stdout.index("\n{") :])
-    urls = output[case.output_key]
-    urls = urls if isinstance(urls, list) else [urls]
-    assert len(urls) == len(case.images)
-    for url, expected in zip(urls, case.images, strict=True):
-        with _open(pipeline_workers, url) as image:
+    urls = [loc for key in case.output_keys for loc in _locations(output[key])]
+    found = []
+    for url in urls:
+        with _open(pipeline_workers, url, case.uploaded) as image:
             image.load()
-            assert (image.format, image.size) == (expected.format, expected.size), url
+            found.append(Expected(image.format, image.size))
+    key = lambda e: (e.format, e.size)  # noqa: E731
+    assert sorted(found, key=key) == sorted(case.images, key=key), urls
