@@ -1,27 +1,36 @@
 """The command line: thin wrappers over the library. Exit codes:
 
-0  success
-1  findings with errors in the user's workflows, or stale output under --check
-2  usage errors and input that cannot be read (missing path, import failure, bad JSON)
+0    success
+1    findings with errors in the user's workflows, or stale output under --check
+2    usage errors, input that cannot be read (missing path, import failure, bad JSON, a user
+     module calling sys.exit), and output that cannot be written
+3    a bug in flowdsl (one line; FLOWDSL_TRACEBACK=1 shows the traceback)
+130  interrupted (Ctrl-C)
+
+Whatever the user's modules print while they are imported and traced goes to stderr:
+stdout holds the report only.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
-from flowdsl import __version__
+from flowdsl import __version__, interrupts
 from flowdsl.checker import check_targets
 from flowdsl.compiler import compile_workflows
 from flowdsl.conductor.targets import TARGETS
 from flowdsl.config import Config, load_config
-from flowdsl.errors import FlowdslError
+from flowdsl.errors import FlowdslError, UsageError
 from flowdsl.loader import discover
 from flowdsl.output import diff, write
 from flowdsl.report import EMITTERS, emit_text
@@ -29,18 +38,78 @@ from flowdsl.report import EMITTERS, emit_text
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) if "\n" in text or "\r" in text else text
+
+
 def _input_errors(fn: F) -> F:
-    """Unreadable input and bad configuration: one short line on stderr, exit 2."""
+    """Every way a command can stop, as one short line on stderr and flowdsl's exit code:
+    unreadable input, bad configuration and unwritable output exit 2, Ctrl-C 130, a bug 3.
+    Never a traceback, and never an exit code chosen by the user's code."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        interrupts.watch_sigint()
         try:
             return fn(*args, **kwargs)
+        except SystemExit as exc:
+            if exc.code in (0, 1, 2) and getattr(exc, "flowdsl", False):
+                raise
+            # Not ours: a user's sys.exit() that got past the loader.
+            _fail(f"error: a user module called sys.exit({exc.code!r})", 2)
         except FlowdslError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            _fail(f"error: {_one_line(str(exc))}", 2)
+        except KeyboardInterrupt:
+            if interrupts.was_interrupted():
+                _fail("interrupted", 130)
+            _fail("error: KeyboardInterrupt raised by a user module", 2)
+        except RecursionError:
+            _fail("error: the input is nested too deeply to check", 2)
+        except MemoryError:
+            _fail("error: the input is too large to check (out of memory)", 2)
+        except BaseException as exc:
+            if os.environ.get("FLOWDSL_TRACEBACK"):
+                traceback.print_exc()
+            where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+            at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+            detail = _one_line(f"{type(exc).__name__}: {exc}")[:300]
+            _fail(
+                f"internal error in flowdsl{at}: {detail} (please report it; "
+                "FLOWDSL_TRACEBACK=1 shows the traceback)",
+                3,
+            )
 
     return wrapper  # type: ignore[return-value]
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    click.echo(message, err=True)
+    _exit(code)
+
+
+def _exit(code: int) -> NoReturn:
+    """Leave with flowdsl's own exit code (marked, so the guard lets it through)."""
+    exc = SystemExit(code)
+    exc.flowdsl = True  # type: ignore[attr-defined]
+    raise exc
+
+
+@contextlib.contextmanager
+def _user_code_output_to_stderr() -> Any:
+    """What the user's modules print while imported and traced goes to stderr."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def _targets(targets: Sequence[str]) -> Sequence[str]:
+    for target in targets:
+        if not target.strip():
+            raise UsageError("a target is an empty string; name a file, directory or module")
+        if "\0" in target:
+            raise UsageError(f"target {target!r} contains a NUL character")
+    return targets
 
 
 def _config(owner_email: str | None, target: str | None) -> Config:
@@ -49,7 +118,11 @@ def _config(owner_email: str | None, target: str | None) -> Config:
 
 def _out_dir(config: Config, option: str | None) -> Path:
     if option is not None:
+        if not option.strip() or "\0" in option:
+            raise UsageError(f"--out-dir {option!r} is not a directory name")
         return Path(option)
+    if not config.out_dir.strip() or "\0" in config.out_dir:
+        raise UsageError(f"out_dir {config.out_dir!r} in {config.source} is not a directory name")
     base = config.source.parent if config.source is not None else Path.cwd()
     path = base / config.out_dir
     try:
@@ -58,7 +131,16 @@ def _out_dir(config: Config, option: str | None) -> Path:
         return path
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # Ctrl-C outside a command's own guard
+            click.echo("interrupted", err=True)
+            _exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="flowdsl")
 def main() -> None:
     """flowdsl: Conductor workflows written as typed Python functions."""
@@ -84,15 +166,21 @@ def compile_command(
     Writes OUT_DIR/workflows/<name>.v<version>.json and OUT_DIR/tasks/<name>.json.
     """
     started = time.perf_counter()
+    targets = _targets(targets)
     config = _config(owner_email, target)
     destination = _out_dir(config, out_dir)
-    workflows = discover(targets)
-    result = compile_workflows(workflows, config)
+    with _user_code_output_to_stderr():
+        workflows = discover(targets)
+        if not workflows:
+            raise UsageError(
+                f"no @workflow found in {' '.join(targets)}; nothing written to {destination}"
+            )
+        result = compile_workflows(workflows, config)
     if result.diagnostics:
         emit_text(result.diagnostics, sys.stdout)
     if result.files is None:
         click.echo(f"error: nothing written to {destination}", err=True)
-        sys.exit(1)
+        _exit(1)
     n_wf = len(result.program.workflows)
     n_td = len(result.program.task_defs)
     counts = f"{n_wf} workflow{'s' * (n_wf != 1)}, {n_td} task definition{'s' * (n_td != 1)}"
@@ -110,7 +198,7 @@ def compile_command(
                 f"error: {destination} is out of date; run `flowdsl compile` to update it",
                 err=True,
             )
-            sys.exit(1)
+            _exit(1)
         click.echo(f"{destination} is up to date ({counts})")
         return
     changes = write(destination, result.files)
@@ -151,13 +239,20 @@ def check_command(
     definitions, or lists of either. Exit 0 when there are no errors (warnings too, with
     --strict), 1 when there are, 2 when a target cannot be read.
     """
+    targets = _targets(targets)
     config = _config(owner_email, target)
     if strict is not None:
         config = config.with_overrides(strict=strict)
-    result = check_targets(targets, config)
+    with _user_code_output_to_stderr():
+        result = check_targets(targets, config)
+    if not result.program.workflows and not result.program.task_defs and not result.diagnostics:
+        raise UsageError(
+            f"nothing to check in {' '.join(targets)}: no @workflow, workflow definition "
+            "or task definition"
+        )
     diagnostics = result.diagnostics
     EMITTERS[output_format](diagnostics, sys.stdout)
     if output_format == "human" and not diagnostics:
         click.echo("All checks passed.")
     failing = [d for d in diagnostics if d.is_error or config.strict]
-    sys.exit(1 if failing else 0)
+    _exit(1 if failing else 0)

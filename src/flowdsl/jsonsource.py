@@ -19,6 +19,7 @@ import bisect
 import dataclasses
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable, MutableMapping
 from itertools import accumulate
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any, cast
 
 from flowdsl.diagnostics import Diagnostic
 from flowdsl.errors import LoadError
+from flowdsl.files import read_regular
 
 # The C scanner of the json module: (value, end) for the value starting at an index, and
 # (text, end) for the string whose opening quote is just before an index.
@@ -182,16 +184,23 @@ def _parse(path: str, text: str) -> Any:
         raise LoadError(f"{path}:{exc.lineno}:{exc.colno}: malformed JSON: {exc.msg}") from None
     except RecursionError:
         raise LoadError(f"{path}: malformed JSON: nested too deeply") from None
+    except ValueError:  # an integer longer than sys.get_int_max_str_digits() digits
+        limit = sys.get_int_max_str_digits()
+        found = re.search(rf"\d{{{limit + 1},}}", text)
+        where = _where(text, found.start()) if found else ""
+        raise LoadError(
+            f"{path}{where}: a number with more than {limit} digits is too long to check"
+        ) from None
+
+
+def _where(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    return f":{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
 
 
 def read_text(path: Path) -> str:
     """The file's text (UTF-8, an optional byte order mark dropped); LoadError if unreadable."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise LoadError(f"{path}: no such file or directory") from None
-    except OSError as exc:
-        raise LoadError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    raw = read_regular(path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -153,6 +153,8 @@ def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
             missing.append("evaluatorType")
         elif not _has(task, "expression"):
             missing.append("expression")
+        elif not isinstance(task.fields["expression"], str):
+            pass  # not a string: reported by the definitions check (Conductor cannot parse it)
         elif (
             task.fields.get("evaluatorType") == "value-param"
             and task.fields["expression"] not in inputs
@@ -178,7 +180,7 @@ def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
         param = task.fields.get("dynamicTaskNameParam")
         if not param:
             missing.append("dynamicTaskNameParam")
-        elif param not in inputs:
+        elif isinstance(param, str) and param not in inputs:
             notes.append(
                 f"DYNAMIC `{task.ref}` takes its task name from input `{param}`, which its "
                 "inputParameters do not define"
@@ -209,7 +211,7 @@ def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
             missing.append("inputParameters.scriptExpression")
     elif kind == "TERMINATE":
         status = inputs.get("terminationStatus")
-        if status not in TERMINATION_STATUSES or not _literal(status):
+        if not isinstance(status, str) or status not in TERMINATION_STATUSES:
             notes.append(
                 f"TERMINATE `{task.ref}` needs inputParameters.terminationStatus written as "
                 "COMPLETED, FAILED or TERMINATED (a literal, not an expression)"
@@ -270,7 +272,7 @@ def _dynamic_fork(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
                     else ", or give inputParameters.forkTaskInputs"
                 ),
             )
-        elif not simple and fields[name] not in task.inputs:
+        elif not simple and isinstance(fields[name], str) and fields[name] not in task.inputs:
             yield MissingConstructField(
                 f"FORK_JOIN_DYNAMIC `{task.ref}`: {name} names input `{fields[name]}`, which "
                 "its inputParameters do not define",

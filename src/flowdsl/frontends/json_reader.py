@@ -37,7 +37,6 @@ and read as well as possible (empty strings, empty lists), never raised.
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,6 +53,7 @@ from flowdsl.diagnostics import (
     MalformedExpression,
 )
 from flowdsl.errors import LoadError
+from flowdsl.files import require_regular, walk
 from flowdsl.ir.expressions import ExpressionProblem, expression_at, parse_string
 from flowdsl.ir.nodes import Program, Span, Task, TaskDef, Value, Workflow
 from flowdsl.jsonsource import JsonDocument, load_json, read_text
@@ -92,7 +92,10 @@ def read_json_targets(targets: Iterable[str]) -> tuple[Program, list[Diagnostic]
                 key = path.resolve()
                 if key not in seen:
                     seen.add(key)
-                    reader.read_file(path, skip_empty=found_in_directory)
+                    try:
+                        reader.read_file(path, skip_empty=found_in_directory)
+                    except RecursionError:
+                        raise LoadError(f"{path}: nested too deeply to check") from None
     return reader.program, reader.diagnostics
 
 
@@ -115,14 +118,14 @@ def _collector_paused() -> Iterator[None]:
 def _json_files(target: str) -> list[Path]:
     path = Path(target)
     if path.is_dir():
-        found: list[Path] = []
-        for root, dirs, files in os.walk(path):
-            dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS]
-            found.extend(Path(root, name) for name in files if name.endswith(".json"))
+        found = walk(
+            path,
+            lambda name: name.endswith(".json"),
+            lambda name: name.startswith(".") or name in _SKIPPED_DIRS,
+        )
         return sorted(found)
-    if path.exists():
-        return [path]
-    raise LoadError(f"{target}: no such file or directory")
+    require_regular(path)
+    return [path]
 
 
 def _escape(token: str) -> str:
