@@ -50,6 +50,7 @@ def _input_errors(fn: F) -> F:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         interrupts.watch_sigint()
+        _tolerate_surrogates()
         try:
             return fn(*args, **kwargs)
         except SystemExit as exc:
@@ -80,6 +81,16 @@ def _input_errors(fn: F) -> F:
             )
 
     return wrapper  # type: ignore[return-value]
+
+
+def _tolerate_surrogates() -> None:
+    """Lone surrogates (from ``"\\ud800"`` in JSON) print as ``\\ud800``, never crash: in
+    ``--format json`` output that is the JSON escape again."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(Exception):
+                reconfigure(errors="backslashreplace")
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from flowdsl.authoring._workflow import WorkflowFunction
+from flowdsl import interrupts
+from flowdsl.authoring._location import traceback_span
+from flowdsl.authoring._workflow import TraceResult, WorkflowFunction
 from flowdsl.checks import run_checks
 from flowdsl.conductor.targets import get_target
 from flowdsl.config import Config
@@ -15,6 +17,7 @@ from flowdsl.diagnostics import (
     DuplicateWorkflow,
 )
 from flowdsl.emit.conductor import emit_program
+from flowdsl.errors import FlowdslError, LoadError
 from flowdsl.ir.nodes import Program, TaskDef
 from flowdsl.passes import fill_owner_email
 
@@ -50,7 +53,7 @@ def build_program(
             )
             continue
         seen[key] = wf
-        result = wf.trace()
+        result = _trace(wf)
         diagnostics.extend(result.diagnostics)
         if result.complete:  # a partial workflow would only add noise to the checks
             program.workflows.append(result.workflow)
@@ -59,6 +62,33 @@ def build_program(
                 _add_task_def(program, name, td, diagnostics)
     program.task_defs = dict(sorted(program.task_defs.items()))
     return program, diagnostics
+
+
+def _trace(wf: WorkflowFunction[..., object]) -> TraceResult:
+    """Trace one workflow. What a workflow function raises is a finding (FD004); what gets
+    past that (``sys.exit()``, ``KeyboardInterrupt``, ``GeneratorExit``, a value too deep
+    to convert) stops the run with the user's file and line (LoadError, exit 2)."""
+    try:
+        return wf.trace()
+    except FlowdslError:
+        raise
+    except BaseException as exc:
+        if interrupts.is_signal(exc):
+            raise
+        span = traceback_span(exc) or wf.span
+        where = f"{span}: " if span is not None else ""
+        if isinstance(exc, SystemExit):
+            detail = f"called sys.exit({exc.code!r})"
+        elif isinstance(exc, RecursionError):
+            detail = "built a value nested too deeply to convert"
+        else:
+            detail = f"raised {type(exc).__name__}"
+            text = " ".join(str(exc).split())[:300]
+            if text:
+                detail += f": {text}"
+        raise LoadError(
+            f"{where}workflow `{wf.name}` {detail} while being traced; nothing was compiled"
+        ) from None
 
 
 def _add_task_def(program: Program, name: str, td: TaskDef, diagnostics: list[Diagnostic]) -> None:

@@ -356,6 +356,14 @@ class FieldValueInvalid(Diagnostic):
     code = "FD604"
 
 
+class DuplicateKey(Diagnostic):
+    """A JSON object repeats a key; Conductor (Jackson) keeps the last value, so the earlier
+    one is silently ignored."""
+
+    code = "FD605"
+    severity = Severity.WARNING
+
+
 def all_codes() -> dict[str, type[Diagnostic]]:
     """Every concrete finding class, by code."""
     out: dict[str, type[Diagnostic]] = {}

@@ -182,6 +182,13 @@ class TaskFunction(Generic[P, R]):
         return self._task_def
 
 
+def _require_text(decorator: str, **values: object) -> None:
+    """A name or description that is not text fails at the decorator, where it is written."""
+    for key, value in values.items():
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"@{decorator}({key}=...) must be a string, not {type(value).__name__}")
+
+
 def _ordered(fields: dict[str, Any]) -> dict[str, Any]:
     order = {alias: i for i, alias in enumerate(snake_fields(_ModelTaskDef).values())}
     return dict(sorted(fields.items(), key=lambda kv: order.get(kv[0], len(order))))
@@ -236,6 +243,7 @@ def task(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     unknown = sorted(set(options) - set(POLICY_FIELDS))
     if unknown:
         raise TypeError(f"task() got unexpected keyword argument(s): {', '.join(unknown)}")
+    _require_text("task", name=name, description=description)
     policy = {k: v for k, v in options.items() if v is not None}
 
     def decorate(f: Callable[..., Any]) -> TaskFunction[Any, Any]:

@@ -47,6 +47,7 @@ from flowdsl.conductor.models import snake_fields
 from flowdsl.diagnostics import (
     ConflictingTaskDefinitions,
     Diagnostic,
+    DuplicateKey,
     DuplicateWorkflow,
     FieldValueInvalid,
     LiteralNeedsEscape,
@@ -192,6 +193,7 @@ class _Reader:
             document = load_json(path)
         data = document.data
         self.file = document.path
+        self._duplicate_keys(document)
         if isinstance(data, dict):
             if is_workflow_def(data):
                 self._top_workflow(data, "")
@@ -214,6 +216,20 @@ class _Reader:
         else:
             return
         self.program.files.append(self.file)
+
+    def _duplicate_keys(self, document: JsonDocument) -> None:
+        """A warning at each value a repeated key makes Conductor ignore."""
+        for pointer, key, unused, used in document.duplicate_keys():
+            line, column = document.line_column(unused)
+            used_line, used_column = document.line_column(used)
+            self.diagnostics.append(
+                DuplicateKey(
+                    f"key `{key}` is written again at {used_line}:{used_column}; Conductor uses "
+                    "that last value and ignores this one",
+                    Span(self.file, line, column, f"{pointer}/{_escape(key)}"),
+                    hint="remove one of them",
+                )
+            )
 
     # -- diagnostics ----------------------------------------------------------------------
 
