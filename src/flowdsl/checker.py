@@ -22,6 +22,7 @@ from flowdsl.ir.nodes import Program
 from flowdsl.jsonsource import resolve_spans
 from flowdsl.loader import discover
 from flowdsl.passes import fill_owner_email
+from flowdsl.report import collapse
 
 _SKIP = {"__pycache__", "node_modules", ".git", ".venv", "venv", "build", "dist"}
 
@@ -76,4 +77,4 @@ def check_targets(targets: Sequence[str], config: Config) -> CheckResult:
     kept = [d for d in diagnostics if d.code not in config.ignore]
     kept = resolve_spans(kept)
     kept.sort(key=lambda d: d.sort_key())
-    return CheckResult(program, kept)
+    return CheckResult(program, collapse(kept))

@@ -49,10 +49,10 @@ def _input_errors(fn: F) -> F:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        interrupts.watch_sigint()
         _tolerate_surrogates()
         try:
-            return fn(*args, **kwargs)
+            with interrupts.watching_sigint():
+                return fn(*args, **kwargs)
         except SystemExit as exc:
             if exc.code in (0, 1, 2) and getattr(exc, "flowdsl", False):
                 raise
@@ -250,17 +250,22 @@ def check_command(
     definitions, or lists of either. Exit 0 when there are no errors (warnings too, with
     --strict), 1 when there are, 2 when a target cannot be read.
     """
-    targets = _targets(targets)
-    config = _config(owner_email, target)
-    if strict is not None:
-        config = config.with_overrides(strict=strict)
-    with _user_code_output_to_stderr():
-        result = check_targets(targets, config)
-    if not result.program.workflows and not result.program.task_defs and not result.diagnostics:
-        raise UsageError(
-            f"nothing to check in {' '.join(targets)}: no @workflow, workflow definition "
-            "or task definition"
-        )
+    try:
+        targets = _targets(targets)
+        config = _config(owner_email, target)
+        if strict is not None:
+            config = config.with_overrides(strict=strict)
+        with _user_code_output_to_stderr():
+            result = check_targets(targets, config)
+        if not (result.program.workflows or result.program.task_defs or result.diagnostics):
+            raise UsageError(
+                f"nothing to check in {' '.join(targets)}: no @workflow, workflow definition "
+                "or task definition"
+            )
+    except BaseException:
+        if output_format == "json" and not interrupts.was_interrupted():
+            click.echo("[]")  # stdout stays one JSON array; the reason is on stderr
+        raise
     diagnostics = result.diagnostics
     EMITTERS[output_format](diagnostics, sys.stdout)
     if output_format == "human" and not diagnostics:

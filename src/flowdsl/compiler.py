@@ -20,6 +20,7 @@ from flowdsl.emit.conductor import emit_program
 from flowdsl.errors import FlowdslError, LoadError
 from flowdsl.ir.nodes import Program, TaskDef
 from flowdsl.passes import fill_owner_email
+from flowdsl.report import collapse
 
 
 @dataclass
@@ -113,7 +114,7 @@ def compile_workflows(
     diagnostics.extend(run_checks(program, get_target(config.target)))
     diagnostics = [d for d in diagnostics if d.code not in config.ignore]
     diagnostics.sort(key=lambda d: d.sort_key())
-    result = CompileResult(program, diagnostics)
+    result = CompileResult(program, collapse(diagnostics))
     blocking = result.diagnostics if config.strict else result.errors
     if not blocking:
         result.files = emit_program(program)

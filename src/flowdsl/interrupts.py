@@ -1,7 +1,7 @@
 """Ctrl-C and termination signals: told apart from the user's own exceptions, and held
 back while the output folder is being switched.
 
-The command line installs :func:`watch_sigint`; from then on a ``KeyboardInterrupt`` that
+The command line runs inside :func:`watching_sigint`; there a ``KeyboardInterrupt`` that
 comes from a real SIGINT is recorded, so a ``raise KeyboardInterrupt`` written in a user's
 module (an error in their code: exit 2) is not mistaken for the user pressing Ctrl-C
 (exit 130). :func:`deferred` holds SIGINT and SIGTERM back during a short critical section
@@ -24,11 +24,18 @@ def _on_sigint(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def watch_sigint() -> None:
-    """Record every SIGINT from now on (main thread only; elsewhere a no-op)."""
+@contextmanager
+def watching_sigint() -> Iterator[None]:
+    """Record every SIGINT inside the block (main thread only; elsewhere a no-op)."""
     _state["sigint"] = False
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, _on_sigint)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, _on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def was_interrupted() -> bool:

@@ -38,12 +38,14 @@ def structure(ctx: CheckContext) -> Iterator[Diagnostic]:
     for wf in ctx.program.all_workflows():
         for tasks in _lists(wf):
             yield from _sequence(tasks)
+        nested_loops: set[int] = set()  # each nested loop is reported once, in its outermost
         for task in wf.walk():
             yield from _fields(ctx, task)
-            if task.type == "DO_WHILE":
+            if task.type == "DO_WHILE" and id(task) not in nested_loops:
                 for inner in task.blocks.get("loopOver", []):
                     for nested in inner.walk():
                         if nested.type == "DO_WHILE":
+                            nested_loops.add(id(nested))
                             yield MissingConstructField(
                                 f"DO_WHILE `{nested.ref}` is nested in DO_WHILE `{task.ref}`; "
                                 "Conductor does not support nested loops",
