@@ -343,7 +343,22 @@ POLICIES = (
     "timeout_seconds=5, response_timeout_seconds=10",
     "timeout_policy='NOPE'",
     "input_template={'a': {1, 2}}",
+    "input_template={'a': 10**5000}",
+    "input_template={'a': float('inf'), 1: 2}",
+    "input_template=SELF_DICT",
     "nope=1",
+)
+WORKFLOW_OPTIONS = (
+    "",
+    "variables={'v': 1}",
+    "variables={'v': {1, 2}}",
+    "variables=SELF_DICT",
+    "input_template={'x': 10**5000}",
+    "timeout_seconds=-1",
+    "timeout_policy='NOPE'",
+    "version='x'",
+    "description=5",
+    "failure_workflow=object()",
 )
 DEFAULTS = (
     "",
@@ -411,10 +426,12 @@ def user_modules(draw: st.DrawFn) -> str:
         "from flowdsl.authoring import Inputs",
         "SELF = []",
         "SELF.append(SELF)",
+        "SELF_DICT = {}",
+        "SELF_DICT['me'] = SELF_DICT",
         "DEEP = []",
         "for _ in range(5000):",
         "    DEEP = [DEEP]",
-        draw(st.sampled_from(IMPORT_TIME)),
+        draw(st.one_of(st.just(""), st.sampled_from(IMPORT_TIME))),  # half import cleanly
     ]
     n_tasks = draw(st.integers(1, 3))
     for t in range(n_tasks):
@@ -427,8 +444,11 @@ def user_modules(draw: st.DrawFn) -> str:
         use_inputs = draw(st.booleans())
         if use_inputs:
             lines += [f"class In_{w}(Inputs):", f"    x: object{default or ''}", ""]
+        options = draw(st.sampled_from(WORKFLOW_OPTIONS))
         lines.append(
-            "@workflow" if draw(st.booleans()) else f"@workflow(name='flow_{w}', version={w + 1})"
+            f"@workflow({options})"
+            if draw(st.booleans())
+            else f"@workflow(name='flow_{w}', version={w + 1}, {options})"
         )
         lines.append(
             f"def wf_{w}(inp: In_{w}) -> dict:"

@@ -159,6 +159,22 @@ def test_integer_longer_than_pythons_limit_in_python(project: Path) -> None:
     assert "big.py:10:" in result.stdout and "FD003" in result.stdout
 
 
+def test_decorator_values_without_json_form(project: Path) -> None:
+    source = GOOD.replace(
+        "@task\n", "@task(input_template={'a': 10**5000}, retry_count=10**5000)\n"
+    )
+    source = source.replace(
+        '@workflow(name="flow", version=1)', '@workflow(name="flow", variables={"v": {1, 2}})'
+    )
+    name = module(project, "opts.py", source)
+    result = invoke(project, "compile", name)
+    assert_contract(result)
+    assert result.exit_code == 1
+    assert "`inputTemplate` holds an integer of 16610 bits" in result.stdout
+    assert "`retry_count` (retryCount) is an integer of 16610 bits" in result.stdout
+    assert "`variables` holds a value of type set" in result.stdout
+
+
 # --- nesting -------------------------------------------------------------------------------------
 
 
