@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 
 from flowdsl.cli import main
 from flowdsl.conductor.models import TaskDef, WorkflowDef, WorkflowTask, snake_fields
+from flowdsl.conductor.targets import TARGETS
 
 from .strategies import valid_programs
 
@@ -304,7 +305,8 @@ def test_mutated_conductor_json(program: tuple[list[Any], list[Any]], data: st.D
                     _text([item], data)[1:-1], errors="surrogatepass"
                 )
         fmt = data.draw(st.sampled_from(["json", "human", "github"]))
-        result = invoke(cwd, "check", "--format", fmt, ".")
+        target = data.draw(st.sampled_from(sorted(TARGETS)))
+        result = invoke(cwd, "check", "--format", fmt, "--target", target, ".")
         assert_contract(result, json_stdout=fmt == "json")
 
 
