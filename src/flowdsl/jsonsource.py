@@ -159,12 +159,12 @@ class _Members:
         object is then read to its end)."""
         keys = self.keys
         assert keys is not None
-        if last:
-            while self._advance(text):
-                pass
-            return keys.get(key)
         found = keys.get(key)
         while found is None and self._advance(text):
+            found = keys.get(key)
+        if found is not None and last and self.next != -1 and _may_recur(text, key, found):
+            while self._advance(text):
+                pass
             found = keys.get(key)
         return found
 
@@ -219,6 +219,18 @@ class _Members:
             self.next = self.pending = -1  # not JSON (changed since it was read): stop
             return False
         return True
+
+
+def _may_recur(text: str, key: str, at: int) -> bool:
+    """Whether ``key`` may be written again as a key after ``at``. False only when it surely
+    is not: its JSON form followed by ``:`` is nowhere after, and no escape could spell it
+    differently (``\\u``, ``\\/``). Spares reading a whole object to find a last occurrence."""
+    pattern = re.compile(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:")
+    return (
+        pattern.search(text, at) is not None
+        or text.find("\\u", at) != -1
+        or text.find("\\/", at) != -1
+    )
 
 
 def _skip(text: str, at: int) -> int:
