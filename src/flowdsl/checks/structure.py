@@ -8,7 +8,7 @@ run time: "Fork task definition is not followed by a join task", ...).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flowdsl.diagnostics import (
     Diagnostic,
@@ -19,7 +19,7 @@ from flowdsl.diagnostics import (
     SwitchWithoutCases,
     TaskAfterTerminate,
 )
-from flowdsl.ir.nodes import Ref, Task, Template, Workflow
+from flowdsl.ir.nodes import Task, Workflow
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -126,10 +126,6 @@ def _join_on(fork: Task, join: Task) -> Iterator[Diagnostic]:
                 where,
                 hint=f"add `{tail}` to joinOn",
             )
-
-
-def _literal(value: Any) -> bool:
-    return not isinstance(value, Ref | Template)
 
 
 def _has(task: Task, key: str) -> bool:
