@@ -175,6 +175,17 @@ def test_decorator_values_without_json_form(project: Path) -> None:
     assert "`variables` holds a value of type set" in result.stdout
 
 
+def test_non_string_template_keys_with_an_unknown_input(project: Path) -> None:
+    # Found by the fuzzer: did_you_mean was handed the int key of inputTemplate.
+    source = GOOD.replace("@task\n", "@task(input_template={1: 2})\n").replace(
+        "step(x=x)", "step(x=x, extra=1)"
+    )
+    name = module(project, "keys.py", source)
+    result = invoke(project, "check", name)
+    assert_contract(result)
+    assert result.exit_code == 1 and "has a key of type int" in result.stdout
+
+
 # --- nesting -------------------------------------------------------------------------------------
 
 

@@ -52,7 +52,9 @@ class Diagnostic:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A ``did you mean `x`?`` hint when a candidate is close to ``name``."""
-    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    # Keys of values written in Python may be anything; only strings can be suggested.
+    names = [c for c in candidates if isinstance(c, str)]
+    match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     return f"did you mean `{match[0]}`?" if match else None
 
 
