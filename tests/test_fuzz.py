@@ -25,8 +25,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +54,24 @@ PYPROJECT = '[tool.flowdsl]\nowner_email = "fuzz@example.com"\nout_dir = "out"\n
 
 
 def invoke(cwd: Path, *args: str) -> Result:
-    with contextlib.chdir(cwd):
+    with contextlib.chdir(cwd), _imports_forgotten(cwd):
         return CliRunner().invoke(main, list(args), catch_exceptions=True)
+
+
+@contextlib.contextmanager
+def _imports_forgotten(cwd: Path) -> Iterator[None]:
+    """The user modules a run imports from ``cwd``, and its sys.path entries, are dropped
+    after it, so thousands of examples do not slow every later import down."""
+    path = list(sys.path)
+    try:
+        yield
+    finally:
+        sys.path[:] = path
+        root = str(cwd.resolve())
+        for name, mod in list(sys.modules.items()):
+            file = getattr(mod, "__file__", None)
+            if isinstance(file, str) and file.startswith(root):
+                del sys.modules[name]
 
 
 def assert_contract(result: Result, *, json_stdout: bool = False) -> None:
