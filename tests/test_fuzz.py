@@ -87,9 +87,13 @@ def assert_contract(result: Result, *, json_stdout: bool = False) -> None:
     if result.exit_code == 2:
         errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
         assert len(errors) == 1, shown
+    assert "<unknown>" not in result.stdout, shown
     if json_stdout:
         data = json.loads(result.stdout)
         assert isinstance(data, list), shown
+        for finding in data:  # locations are the user's: a file of theirs, with a line
+            assert finding["file"] and finding["line"], finding
+            assert not os.path.isabs(finding["file"]), finding
 
 
 def snapshot(directory: Path) -> dict[str, bytes | str]:
