@@ -439,6 +439,21 @@ def test_prints_of_user_code_go_to_stderr(project: Path) -> None:
     assert json.loads(proc.stdout) == [] and "at import" in proc.stderr
 
 
+def test_raw_writes_to_stdout_go_to_stderr_too(project: Path) -> None:
+    prelude = (
+        "import os, subprocess, sys\n"
+        "os.write(1, b'raw write\\n')\n"
+        "subprocess.run([sys.executable, '-c', 'print(\"child\")'], check=True)\n"
+    )
+    name = module(project, "raw.py", prelude + GOOD)
+    for args in (["check", "--format", "json", name], ["compile", name]):
+        proc = run_cli(*args, cwd=project)
+        assert proc.returncode == 0, proc.stderr
+        assert "raw write" in proc.stderr and "child" in proc.stderr
+        assert "raw write" not in proc.stdout and "child" not in proc.stdout
+    assert json.loads(run_cli("check", "--format", "json", name, cwd=project).stdout) == []
+
+
 # --- locations are the user's ----------------------------------------------------------------------
 
 

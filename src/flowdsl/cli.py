@@ -109,9 +109,22 @@ def _exit(code: int) -> NoReturn:
 
 @contextlib.contextmanager
 def _user_code_output_to_stderr() -> Any:
-    """What the user's modules print while imported and traced goes to stderr."""
-    with contextlib.redirect_stdout(sys.stderr):
-        yield
+    """What the user's modules print while imported and traced goes to stderr: ``print``,
+    and, in a real process, whatever reaches file descriptor 1 (``os.write(1, ...)``, a
+    child process, C code)."""
+    saved: int | None = None
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        sys.stdout.flush()
+        if sys.stdout.fileno() == 1 and sys.stderr.fileno() == 2:
+            saved = os.dup(1)
+            os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def _targets(targets: Sequence[str]) -> Sequence[str]:
