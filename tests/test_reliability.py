@@ -404,6 +404,18 @@ def test_ctrl_c_exits_130(project: Path) -> None:
     assert stderr.strip() == "interrupted"
 
 
+def test_threads_left_running_by_user_code_do_not_hang(project: Path) -> None:
+    prelude = "import threading, time\nthreading.Thread(target=time.sleep, args=(600,)).start()\n"
+    name = module(project, "threads.py", prelude + GOOD)
+    for args, code in ((["compile", name], 0), (["check", "--format", "json", name], 0)):
+        started = time.monotonic()
+        proc = run_cli(*args, cwd=project)
+        assert proc.returncode == code, proc.stderr
+        assert time.monotonic() - started < 60
+        assert "not waiting for 1 thread(s)" in proc.stderr
+    assert json.loads(run_cli("check", "--format", "json", name, cwd=project).stdout) == []
+
+
 def test_empty_target_and_no_workflow_are_usage_errors(project: Path) -> None:
     assert invoke(project, "compile", "good.py").exit_code == 0
     before = snapshot(project / "out")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -49,6 +50,16 @@ def _input_errors(fn: F) -> F:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        threads = set(threading.enumerate())
+        try:
+            result = guarded(*args, **kwargs)
+        except SystemExit as exc:
+            _leave_despite_threads(threads, exc.code if isinstance(exc.code, int) else 2)
+            raise
+        _leave_despite_threads(threads, 0)
+        return result
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
         _tolerate_surrogates()
         try:
             with interrupts.watching_sigint():
@@ -81,6 +92,28 @@ def _input_errors(fn: F) -> F:
             )
 
     return wrapper  # type: ignore[return-value]
+
+
+def _leave_despite_threads(before: set[threading.Thread], code: int) -> None:
+    """Threads a user module started and left running (a worker poller, a server) would
+    keep the process alive after the command is done: in a real process, leave without
+    waiting for them. (Not in process: tests run commands inside their own process.)"""
+    lingering = [
+        t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon
+    ]
+    if not lingering:
+        return
+    try:
+        real = sys.stdout.fileno() == 1
+    except (AttributeError, OSError, ValueError):
+        real = False
+    if not real:
+        return
+    click.echo(f"note: not waiting for {len(lingering)} thread(s) a user module started", err=True)
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
 
 
 def _tolerate_surrogates() -> None:
