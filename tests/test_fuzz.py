@@ -382,6 +382,8 @@ WORKFLOW_OPTIONS = (
     "timeout_policy='NOPE'",
     "version='x'",
     "description=5",
+    "description='\\udc80'",
+    "name='w\\ud800'",
     "failure_workflow=object()",
 )
 DEFAULTS = (

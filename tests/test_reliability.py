@@ -142,6 +142,22 @@ def test_lone_surrogates_are_written_as_json_escapes(project: Path) -> None:
     assert json.loads(dumps({"k": "a\ud800"})) == {"k": "a\ud800"}
 
 
+def test_lone_surrogates_in_python_are_findings(project: Path) -> None:
+    source = GOOD.replace('name="flow", version=1', 'name="f\\ud800", description="d\\udc80"')
+    source = source.replace('{"r": step(x=x)}', '{"r\\ud801": step(x="\\ud802")}')
+    name = module(project, "sur.py", source)
+    result = invoke(project, "compile", name)
+    assert_contract(result)
+    assert result.exit_code == 1
+    for field, code in (
+        ("name", "ud800"),
+        ("description", "udc80"),
+        ("outputParameters", "ud801"),
+        ("inputParameters", "ud802"),
+    ):
+        assert f"`{field}` holds text with a lone surrogate (\\{code})" in result.stdout
+
+
 def test_integer_longer_than_pythons_limit(project: Path) -> None:
     text = json.dumps(workflow_json(startDelay=0)).replace(
         '"startDelay": 0', '"startDelay": ' + "9" * 5000
