@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 from flowdsl.cli import main
 from flowdsl.conductor.models import TaskDef, WorkflowDef, WorkflowTask, snake_fields
 from flowdsl.conductor.targets import TARGETS
+from flowdsl.diagnostics import all_codes
 
 from .strategies import valid_programs
 
@@ -516,10 +517,13 @@ def _project(tmp: str) -> Path:
 
 
 @FUZZ
-@given(user_modules(), st.sampled_from(["check", "check-json", "compile"]))
-def test_bad_user_modules(source: str, command: str) -> None:
+@given(user_modules(), st.sampled_from(["check", "check-json", "compile"]), st.booleans())
+def test_bad_user_modules(source: str, command: str, ignore_all: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cwd = _project(tmp)
+        if ignore_all:  # every finding silenced: what reaches the emitter must not crash it
+            codes = ", ".join(f'"{code}"' for code in all_codes())
+            (cwd / "pyproject.toml").write_text(PYPROJECT + f"ignore = [{codes}]\n")
         module = f"fuzz_module_{next(_counter)}.py"
         (cwd / module).write_text(source, errors="surrogatepass")
         before = snapshot(cwd / "out")

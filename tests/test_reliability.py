@@ -202,6 +202,17 @@ def test_non_string_template_keys_with_an_unknown_input(project: Path) -> None:
     assert result.exit_code == 1 and "has a key of type int" in result.stdout
 
 
+def test_ignored_findings_cannot_crash_the_emitter(project: Path) -> None:
+    (project / "pyproject.toml").write_text(PYPROJECT + 'ignore = ["FD604", "FD003"]\n')
+    source = GOOD.replace("step(x=x)", 'step.options(start_delay="x")(x=x)')
+    name = module(project, "ign.py", source)
+    result = invoke(project, "compile", name)
+    assert_contract(result)
+    assert result.exit_code == 2
+    assert "cannot be written as Conductor JSON" in result.stderr and "startDelay" in result.stderr
+    assert not (project / "out").exists()
+
+
 # --- nesting -------------------------------------------------------------------------------------
 
 

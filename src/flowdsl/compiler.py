@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 from flowdsl import interrupts
 from flowdsl.authoring._location import traceback_span
 from flowdsl.authoring._workflow import TraceResult, WorkflowFunction
@@ -17,7 +19,7 @@ from flowdsl.diagnostics import (
     DuplicateWorkflow,
 )
 from flowdsl.emit.conductor import emit_program
-from flowdsl.errors import FlowdslError, LoadError
+from flowdsl.errors import FlowdslError, LoadError, UsageError
 from flowdsl.ir.nodes import Program, TaskDef
 from flowdsl.passes import fill_owner_email
 from flowdsl.report import collapse
@@ -117,5 +119,27 @@ def compile_workflows(
     result = CompileResult(program, collapse(diagnostics))
     blocking = result.diagnostics if config.strict else result.errors
     if not blocking:
-        result.files = emit_program(program)
+        result.files = _emit(program, config)
     return result
+
+
+def _emit(program: Program, config: Config) -> dict[str, bytes]:
+    """The output files. Findings hidden by ``ignore`` may leave definitions that have no
+    valid Conductor JSON: that stops the compile in one line. (With nothing ignored, a
+    failure here is a bug: every such definition has a finding.)"""
+    if not config.ignore:
+        return emit_program(program)
+    try:
+        return emit_program(program)
+    except (ValidationError, ValueError, TypeError) as exc:
+        if isinstance(exc, ValidationError) and exc.errors():
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            detail = f"{exc.title} {where}: {first['msg']}"
+        else:
+            detail = " ".join(str(exc).split())[:200]
+        ignored = ", ".join(config.ignore)
+        raise UsageError(
+            f"the definitions cannot be written as Conductor JSON ({detail}); a finding of "
+            f"an ignored code ({ignored}) stands in the way"
+        ) from None
