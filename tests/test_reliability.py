@@ -574,6 +574,14 @@ def test_duplicate_keys_last_wins_and_is_a_warning(project: Path) -> None:
     assert by_code["FD605"]["severity"] == "warning"
 
 
+def test_duplicate_keys_in_other_json_are_not_reported(project: Path) -> None:
+    (project / "package.json").write_text('{"dependencies": {}, "dependencies": {"a": "1"}}')
+    (project / "wf.json").write_text(json.dumps(workflow_json(type="WAIT")))
+    result = invoke(project, "check", "--format", "json", ".")
+    assert_contract(result, json_stdout=True)
+    assert [f["code"] for f in json.loads(result.stdout)] == []
+
+
 # --- output: all or nothing ------------------------------------------------------------------------
 
 OLD = {

@@ -193,7 +193,6 @@ class _Reader:
             document = load_json(path)
         data = document.data
         self.file = document.path
-        self._duplicate_keys(document)
         if isinstance(data, dict):
             if is_workflow_def(data):
                 self._top_workflow(data, "")
@@ -215,6 +214,7 @@ class _Reader:
                     )
         else:
             return
+        self._duplicate_keys(document)
         self.program.files.append(self.file)
 
     def _duplicate_keys(self, document: JsonDocument) -> None:
