@@ -16,7 +16,7 @@ a whole process costs about half a second):
 * hostile file layouts: FIFOs, devices, symbolic link loops, dangling links, empty files,
   files where the output folder goes, leftovers of an interrupted compile.
 
-The budget is ``FLOWDSL_FUZZ_EXAMPLES`` examples per test (default 60, about a minute in
+The budget is ``FLOWDSL_FUZZ_EXAMPLES`` examples per test (default 100, about a minute in
 all); a large run: ``FLOWDSL_FUZZ_EXAMPLES=5000 pytest tests/test_fuzz.py``.
 """
 
@@ -43,7 +43,7 @@ from flowdsl.diagnostics import all_codes
 
 from .strategies import valid_programs
 
-EXAMPLES = int(os.environ.get("FLOWDSL_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("FLOWDSL_FUZZ_EXAMPLES", "100"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
