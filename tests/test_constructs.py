@@ -732,8 +732,8 @@ def w(fileLocation: str) -> dict:
         ("FD003", "`name` must be a string, not int 123"),
         ("FD003", "`ref` must be a string, not int 5"),
         ("FD003", "`version` must be an integer, not bool True"),
-        ("FD003", "a set has no Conductor JSON form"),
-        ("FD003", "the float nan has no JSON form"),
+        ("FD003", "workflow `w`: `inputTemplate` holds nan, which JSON has no form for"),
+        ("FD003", "workflow `w`: `variables` holds a value of type set, which has no JSON form"),
         (
             "FD404",
             "task definition `upload`: `retry_count` (retryCount): must be an integer, not True",

@@ -147,9 +147,13 @@ def test_crlf_line_ends(tmp_path: Path) -> None:
     assert document.position("/b") == (3, 8)
 
 
-def test_repeated_key_gives_the_first(tmp_path: Path) -> None:
+def test_repeated_key_gives_the_last_as_json_loads_keeps(tmp_path: Path) -> None:
     document = load_json(write(tmp_path, '{"a": 1,\n "a": 2}'))
-    assert document.position("/a") == (1, 7)
+    assert document.data == {"a": 2}
+    assert document.position("/a") == (2, 7)
+    assert document.duplicate_keys() == [("", "a", 6, 15)]
+    # A fresh document of the same text (as findings are resolved) finds the last too.
+    assert JsonDocument(document.path, document.text).position("/a") == (2, 7)
 
 
 def test_positions_need_no_parse(tmp_path: Path) -> None:

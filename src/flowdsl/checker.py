@@ -7,7 +7,6 @@ workflow written in Python and a task definition kept as JSON are checked togeth
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +16,13 @@ from flowdsl.compiler import build_program
 from flowdsl.conductor.targets import get_target
 from flowdsl.config import Config
 from flowdsl.diagnostics import Diagnostic
+from flowdsl.files import walk
 from flowdsl.frontends.json_reader import read_json_targets
 from flowdsl.ir.nodes import Program
 from flowdsl.jsonsource import resolve_spans
 from flowdsl.loader import discover
 from flowdsl.passes import fill_owner_email
+from flowdsl.report import collapse
 
 _SKIP = {"__pycache__", "node_modules", ".git", ".venv", "venv", "build", "dist"}
 
@@ -37,11 +38,8 @@ class CheckResult:
 
 
 def _holds(directory: Path, suffix: str) -> bool:
-    for _root, dirs, files in os.walk(directory):
-        dirs[:] = [d for d in dirs if d not in _SKIP and not d.startswith(".")]
-        if any(name.endswith(suffix) for name in files):
-            return True
-    return False
+    skip = lambda name: name in _SKIP or name.startswith(".")  # noqa: E731
+    return bool(walk(directory, lambda name: name.endswith(suffix), skip))
 
 
 def split_targets(targets: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -79,4 +77,4 @@ def check_targets(targets: Sequence[str], config: Config) -> CheckResult:
     kept = [d for d in diagnostics if d.code not in config.ignore]
     kept = resolve_spans(kept)
     kept.sort(key=lambda d: d.sort_key())
-    return CheckResult(program, kept)
+    return CheckResult(program, collapse(kept))

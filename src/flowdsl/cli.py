@@ -1,31 +1,41 @@
 """The command line: thin wrappers over the library. Exit codes:
 
-0  success
-1  findings with errors in the user's workflows, or stale output under --check
-2  usage errors and input that cannot be read (missing path, import failure, bad JSON)
+0    success
+1    findings with errors in the user's workflows, or stale output under --check
+2    usage errors, input that cannot be read (missing path, import failure, bad JSON, a user
+     module calling sys.exit), and output that cannot be written
+3    a bug in flowdsl (one line; FLOWDSL_TRACEBACK=1 shows the traceback)
+130  interrupted (Ctrl-C)
+
+Whatever the user's modules print while they are imported and traced goes to stderr:
+stdout holds the report only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sys
+import threading
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
-from flowdsl import __version__
+from flowdsl import __version__, interrupts
 from flowdsl.checker import check_targets
 from flowdsl.compiler import compile_workflows
 from flowdsl.conductor.targets import TARGETS
 from flowdsl.config import Config, load_config
 from flowdsl.diagnostics import Diagnostic
-from flowdsl.errors import FlowdslError
+from flowdsl.errors import FlowdslError, UsageError
 from flowdsl.loader import discover
-from flowdsl.output import _atomic_write, diff, write
+from flowdsl.output import diff, write, write_file
 from flowdsl.render.diagram import DiagramOptions, render_diagrams
 from flowdsl.render.docs import DIAGRAM_DIR, render_pages
 from flowdsl.render.layout import FORMATS, LayoutError, require_engine
@@ -34,18 +44,134 @@ from flowdsl.report import EMITTERS, emit_text
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) if "\n" in text or "\r" in text else text
+
+
 def _input_errors(fn: F) -> F:
-    """Unreadable input and bad configuration: one short line on stderr, exit 2."""
+    """Every way a command can stop, as one short line on stderr and flowdsl's exit code:
+    unreadable input, bad configuration and unwritable output exit 2, Ctrl-C 130, a bug 3.
+    Never a traceback, and never an exit code chosen by the user's code."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        threads = set(threading.enumerate())
         try:
-            return fn(*args, **kwargs)
+            result = guarded(*args, **kwargs)
+        except SystemExit as exc:
+            _leave_despite_threads(threads, exc.code if isinstance(exc.code, int) else 2)
+            raise
+        _leave_despite_threads(threads, 0)
+        return result
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        _tolerate_surrogates()
+        try:
+            with interrupts.watching_sigint():
+                return fn(*args, **kwargs)
+        except SystemExit as exc:
+            if exc.code in (0, 1, 2) and getattr(exc, "flowdsl", False):
+                raise
+            # Not ours: a user's sys.exit() that got past the loader.
+            _fail(f"error: a user module called sys.exit({exc.code!r})", 2)
         except FlowdslError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            _fail(f"error: {_one_line(str(exc))}", 2)
+        except KeyboardInterrupt:
+            if interrupts.was_interrupted():
+                _fail("interrupted", 130)
+            _fail("error: KeyboardInterrupt raised by a user module", 2)
+        except RecursionError:
+            _fail("error: the input is nested too deeply to check", 2)
+        except MemoryError:
+            _fail("error: the input is too large to check (out of memory)", 2)
+        except BaseException as exc:
+            if os.environ.get("FLOWDSL_TRACEBACK"):
+                traceback.print_exc()
+            where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+            at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+            detail = _one_line(f"{type(exc).__name__}: {exc}")[:300]
+            _fail(
+                f"internal error in flowdsl{at}: {detail} (please report it; "
+                "FLOWDSL_TRACEBACK=1 shows the traceback)",
+                3,
+            )
 
     return wrapper  # type: ignore[return-value]
+
+
+def _leave_despite_threads(before: set[threading.Thread], code: int) -> None:
+    """Threads a user module started and left running (a worker poller, a server) would
+    keep the process alive after the command is done: in a real process, leave without
+    waiting for them. (Not in process: tests run commands inside their own process.)"""
+    lingering = [
+        t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon
+    ]
+    if not lingering:
+        return
+    try:
+        real = sys.stdout.fileno() == 1
+    except (AttributeError, OSError, ValueError):
+        real = False
+    if not real:
+        return
+    click.echo(f"note: not waiting for {len(lingering)} thread(s) a user module started", err=True)
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(code)
+
+
+def _tolerate_surrogates() -> None:
+    """Lone surrogates (from ``"\\ud800"`` in JSON) print as ``\\ud800``, never crash: in
+    ``--format json`` output that is the JSON escape again."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(Exception):
+                reconfigure(errors="backslashreplace")
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    click.echo(message, err=True)
+    _exit(code)
+
+
+def _exit(code: int) -> NoReturn:
+    """Leave with flowdsl's own exit code (marked, so the guard lets it through)."""
+    exc = SystemExit(code)
+    exc.flowdsl = True  # type: ignore[attr-defined]
+    raise exc
+
+
+@contextlib.contextmanager
+def _user_code_output_to_stderr() -> Any:
+    """What the user's modules print while imported and traced goes to stderr: ``print``,
+    and, in a real process, whatever reaches file descriptor 1 (``os.write(1, ...)``, a
+    child process, C code)."""
+    saved: int | None = None
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        sys.stdout.flush()
+        if sys.stdout.fileno() == 1 and sys.stderr.fileno() == 2:
+            saved = os.dup(1)
+            os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _targets(targets: Sequence[str]) -> Sequence[str]:
+    for target in targets:
+        if not target.strip():
+            raise UsageError("a target is an empty string; name a file, directory or module")
+        if "\0" in target:
+            raise UsageError(f"target {target!r} contains a NUL character")
+    return targets
 
 
 def _config(owner_email: str | None, target: str | None) -> Config:
@@ -54,7 +180,11 @@ def _config(owner_email: str | None, target: str | None) -> Config:
 
 def _out_dir(config: Config, option: str | None) -> Path:
     if option is not None:
+        if not option.strip() or "\0" in option:
+            raise UsageError(f"--out-dir {option!r} is not a directory name")
         return Path(option)
+    if not config.out_dir.strip() or "\0" in config.out_dir:
+        raise UsageError(f"out_dir {config.out_dir!r} in {config.source} is not a directory name")
     base = config.source.parent if config.source is not None else Path.cwd()
     path = base / config.out_dir
     try:
@@ -63,7 +193,16 @@ def _out_dir(config: Config, option: str | None) -> Path:
         return path
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # Ctrl-C outside a command's own guard
+            click.echo("interrupted", err=True)
+            _exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="flowdsl")
 def main() -> None:
     """flowdsl: Conductor workflows written as typed Python functions."""
@@ -97,17 +236,23 @@ def compile_command(
     with --diagrams, OUT_DIR/diagrams/).
     """
     started = time.perf_counter()
+    targets = _targets(targets)
     config = _config(owner_email, target)
     destination = _out_dir(config, out_dir)
     # No layout program: nothing is written (exit 2), before any work is done.
     engine = require_engine(diagram_format) if diagram_format else None
-    workflows = discover(targets)
-    result = compile_workflows(workflows, config)
+    with _user_code_output_to_stderr():
+        workflows = discover(targets)
+        if not workflows:
+            raise UsageError(
+                f"no @workflow found in {' '.join(targets)}; nothing written to {destination}"
+            )
+        result = compile_workflows(workflows, config)
     if result.diagnostics:
         emit_text(result.diagnostics, sys.stdout)
     if result.files is None:
         click.echo(f"error: nothing written to {destination}", err=True)
-        sys.exit(1)
+        _exit(1)
     if diagram_format:
         drawn = render_diagrams(result.program, diagram_format, engine=engine)
         result.files.update({f"diagrams/{name}": content for name, content in drawn.items()})
@@ -128,7 +273,7 @@ def compile_command(
                 f"error: {destination} is out of date; run `flowdsl compile` to update it",
                 err=True,
             )
-            sys.exit(1)
+            _exit(1)
         click.echo(f"{destination} is up to date ({counts})")
         return
     changes = write(destination, result.files)
@@ -169,16 +314,28 @@ def check_command(
     definitions, or lists of either. Exit 0 when there are no errors (warnings too, with
     --strict), 1 when there are, 2 when a target cannot be read.
     """
-    config = _config(owner_email, target)
-    if strict is not None:
-        config = config.with_overrides(strict=strict)
-    result = check_targets(targets, config)
+    try:
+        targets = _targets(targets)
+        config = _config(owner_email, target)
+        if strict is not None:
+            config = config.with_overrides(strict=strict)
+        with _user_code_output_to_stderr():
+            result = check_targets(targets, config)
+        if not (result.program.workflows or result.program.task_defs or result.diagnostics):
+            raise UsageError(
+                f"nothing to check in {' '.join(targets)}: no @workflow, workflow definition "
+                "or task definition"
+            )
+    except BaseException:
+        if output_format == "json" and not interrupts.was_interrupted():
+            click.echo("[]")  # stdout stays one JSON array; the reason is on stderr
+        raise
     diagnostics = result.diagnostics
     EMITTERS[output_format](diagnostics, sys.stdout)
     if output_format == "human" and not diagnostics:
         click.echo("All checks passed.")
     failing = [d for d in diagnostics if d.is_error or config.strict]
-    sys.exit(1 if failing else 0)
+    _exit(1 if failing else 0)
 
 
 def _diagram_options(
@@ -194,7 +351,7 @@ def _diagram_options(
 
 def _write_all(destination: Path, files: dict[str, bytes]) -> None:
     for name, content in sorted(files.items()):
-        _atomic_write(destination / name, content)
+        write_file(destination / name, content)
 
 
 def _report_untraced(diagnostics: Sequence[Diagnostic]) -> None:
@@ -248,7 +405,7 @@ def diagram_command(
     program = result.program
     if not program.workflows:
         click.echo("error: no workflow definitions found in " + " ".join(targets), err=True)
-        sys.exit(2)
+        _exit(2)
     options = _diagram_options(
         data_flow, expand_subworkflows, findings, not no_legend, result.diagnostics
     )
@@ -259,7 +416,7 @@ def diagram_command(
         files = render_diagrams(program, "dot", options)
         _write_all(destination, files)
         click.echo(f"error: {exc} (wrote the .dot sources to {destination})", err=True)
-        sys.exit(2)
+        _exit(2)
     files = render_diagrams(program, fmt, options, engine)
     _write_all(destination, files)
     click.echo(f"drew {len(files)} workflow{'s' * (len(files) != 1)} into {destination}")
@@ -293,7 +450,7 @@ def docs_command(
     program = result.program
     if not program.workflows:
         click.echo("error: no workflow definitions found in " + " ".join(targets), err=True)
-        sys.exit(2)
+        _exit(2)
     files = render_pages(program, program.workflows, templates)
     drawn = render_diagrams(program, "svg", engine=engine)
     files.update({f"{DIAGRAM_DIR}/{name}": content for name, content in drawn.items()})
@@ -325,7 +482,7 @@ def _bundle(targets: Sequence[str], owner_email: str | None, target: str | None)
         emit_text(bundle.diagnostics, sys.stdout)
     if bundle.errors:
         click.echo("error: nothing sent to the server", err=True)
-        sys.exit(1)
+        _exit(1)
     return bundle
 
 
@@ -366,7 +523,7 @@ def register_command(
         emit_text(outcome.findings, sys.stdout)
         if not dry_run and not outcome.lines:
             click.echo("error: nothing registered", err=True)
-        sys.exit(1)
+        _exit(1)
     done = "validated (nothing registered)" if dry_run else "done"
     click.echo(f"{client.api_url}: {done}")
 
@@ -402,7 +559,7 @@ def diff_command(
     total = sum(1 for _ in bundle)
     if drift:
         click.echo(f"{len(drift)} of {total} definitions differ from {client.api_url}")
-        sys.exit(1)
+        _exit(1)
     click.echo(f"{client.api_url} matches ({total} definitions)")
 
 
@@ -434,7 +591,7 @@ def run_command(
     result = follow(client, workflow_id, timeout=timeout, echo=click.echo)
     for line in final_lines(result, timeout):
         click.echo(line)
-    sys.exit(result.exit_code)
+    _exit(result.exit_code)
 
 
 @main.command("worker")

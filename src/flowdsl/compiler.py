@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from flowdsl.authoring._workflow import WorkflowFunction
+from pydantic import ValidationError
+
+from flowdsl import interrupts
+from flowdsl.authoring._location import traceback_span
+from flowdsl.authoring._workflow import TraceResult, WorkflowFunction
 from flowdsl.checks import run_checks
 from flowdsl.conductor.targets import get_target
 from flowdsl.config import Config
@@ -15,8 +19,10 @@ from flowdsl.diagnostics import (
     DuplicateWorkflow,
 )
 from flowdsl.emit.conductor import emit_program
+from flowdsl.errors import FlowdslError, LoadError, UsageError
 from flowdsl.ir.nodes import Program, TaskDef
 from flowdsl.passes import fill_owner_email
+from flowdsl.report import collapse
 
 
 @dataclass
@@ -54,7 +60,7 @@ def build_program(
             )
             continue
         seen[key] = wf
-        result = wf.trace()
+        result = _trace(wf)
         diagnostics.extend(result.diagnostics)
         queue.extend(result.children)
         if result.complete:  # a partial workflow would only add noise to the checks
@@ -64,6 +70,33 @@ def build_program(
                 _add_task_def(program, name, td, diagnostics)
     program.task_defs = dict(sorted(program.task_defs.items()))
     return program, diagnostics
+
+
+def _trace(wf: WorkflowFunction[..., object]) -> TraceResult:
+    """Trace one workflow. What a workflow function raises is a finding (FD004); what gets
+    past that (``sys.exit()``, ``KeyboardInterrupt``, ``GeneratorExit``, a value too deep
+    to convert) stops the run with the user's file and line (LoadError, exit 2)."""
+    try:
+        return wf.trace()
+    except FlowdslError:
+        raise
+    except BaseException as exc:
+        if interrupts.is_signal(exc):
+            raise
+        span = traceback_span(exc) or wf.span
+        where = f"{span}: " if span is not None else ""
+        if isinstance(exc, SystemExit):
+            detail = f"called sys.exit({exc.code!r})"
+        elif isinstance(exc, RecursionError):
+            detail = "built a value nested too deeply to convert"
+        else:
+            detail = f"raised {type(exc).__name__}"
+            text = " ".join(str(exc).split())[:300]
+            if text:
+                detail += f": {text}"
+        raise LoadError(
+            f"{where}workflow `{wf.name}` {detail} while being traced; nothing was compiled"
+        ) from None
 
 
 def _add_task_def(program: Program, name: str, td: TaskDef, diagnostics: list[Diagnostic]) -> None:
@@ -89,8 +122,30 @@ def compile_workflows(
     # A task's decorator mistakes are reported by every workflow using it: keep one.
     unique = {(d.code, d.message, d.span): d for d in diagnostics if d.code not in config.ignore}
     diagnostics = sorted(unique.values(), key=lambda d: d.sort_key())
-    result = CompileResult(program, diagnostics)
+    result = CompileResult(program, collapse(diagnostics))
     blocking = result.diagnostics if config.strict else result.errors
     if not blocking:
-        result.files = emit_program(program)
+        result.files = _emit(program, config)
     return result
+
+
+def _emit(program: Program, config: Config) -> dict[str, bytes]:
+    """The output files. Findings hidden by ``ignore`` may leave definitions that have no
+    valid Conductor JSON: that stops the compile in one line. (With nothing ignored, a
+    failure here is a bug: every such definition has a finding.)"""
+    if not config.ignore:
+        return emit_program(program)
+    try:
+        return emit_program(program)
+    except (ValidationError, ValueError, TypeError) as exc:
+        if isinstance(exc, ValidationError) and exc.errors():
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            detail = f"{exc.title} {where}: {first['msg']}"
+        else:
+            detail = " ".join(str(exc).split())[:200]
+        ignored = ", ".join(config.ignore)
+        raise UsageError(
+            f"the definitions cannot be written as Conductor JSON ({detail}); a finding of "
+            f"an ignored code ({ignored}) stands in the way"
+        ) from None

@@ -51,9 +51,14 @@ def load_config(start: Path | None = None) -> Config:
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, tomllib.TOMLDecodeError, ValueError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from None
-    table = data.get("tool", {}).get("flowdsl", {})
+    except RecursionError:
+        raise UsageError(f"cannot read {path}: nested too deeply") from None
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise UsageError(f"`tool` in {path} must be a table")
+    table = tool.get("flowdsl", {})
     if not isinstance(table, dict):
         raise UsageError(f"[tool.flowdsl] in {path} must be a table")
     known = {f.name for f in fields(Config)} - {"source"}

@@ -53,7 +53,9 @@ class Diagnostic:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A ``did you mean `x`?`` hint when a candidate is close to ``name``."""
-    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    # Keys of values written in Python may be anything; only strings can be suggested.
+    names = [c for c in candidates if isinstance(c, str)]
+    match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     return f"did you mean `{match[0]}`?" if match else None
 
 
@@ -386,6 +388,14 @@ class FieldValueInvalid(Diagnostic):
     """A WorkflowDef or WorkflowTask field Conductor would reject (schemaVersion, enums...)."""
 
     code = "FD604"
+
+
+class DuplicateKey(Diagnostic):
+    """A JSON object repeats a key; Conductor (Jackson) keeps the last value, so the earlier
+    one is silently ignored."""
+
+    code = "FD605"
+    severity = Severity.WARNING
 
 
 # --- FD7xx a server's answers -----------------------------------------------------------

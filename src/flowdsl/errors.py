@@ -4,6 +4,7 @@ FlowdslError
  ├── UsageError        bad command-line use or configuration (exit 2)
  ├── LoadError         input that cannot be read at all: missing path, a module that
  │                     fails to import, malformed JSON (exit 2)
+ ├── WriteError        the output folder cannot be written (exit 2); nothing was changed
  └── TraceError        raised inside a trace to stop it; carries the finding
 """
 
@@ -25,6 +26,10 @@ class UsageError(FlowdslError):
 
 class LoadError(FlowdslError):
     """An input cannot be read: a missing path, a module that fails to import, bad JSON."""
+
+
+class WriteError(FlowdslError):
+    """The output cannot be written: a read-only folder, a file where a folder goes..."""
 
 
 class TraceError(FlowdslError):

@@ -19,6 +19,7 @@ import bisect
 import dataclasses
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable, MutableMapping
 from itertools import accumulate
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any, cast
 
 from flowdsl.diagnostics import Diagnostic
 from flowdsl.errors import LoadError
+from flowdsl.files import read_regular
 
 # The C scanner of the json module: (value, end) for the value starting at an index, and
 # (text, end) for the string whose opening quote is just before an index.
@@ -38,7 +40,7 @@ _UNSET: Any = object()
 class JsonDocument:
     """One JSON file: its text, its data (parsed on first use) and positions on request."""
 
-    __slots__ = ("_data", "_index", "_line_starts", "path", "text")
+    __slots__ = ("_data", "_index", "_line_starts", "has_duplicates", "path", "text")
 
     def __init__(self, path: str, text: str, data: Any = _UNSET) -> None:
         self.path = path
@@ -47,19 +49,42 @@ class JsonDocument:
         self._line_starts: list[int] | None = None
         # offset of an object or array -> what is known of its members so far
         self._index: dict[int, _Members] = {}
+        # Whether some object repeats a key: None until known (then a lookup reads a whole
+        # object to find the last occurrence of a key, the one json.loads keeps).
+        self.has_duplicates: bool | None = None
+        if data is _UNSET and _UNIQUE_KEYS.get(path) == hash(text):
+            self.has_duplicates = False
 
     @property
     def data(self) -> Any:
         if self._data is _UNSET:
-            self._data = _parse(self.path, self.text)
+            self._data, self.has_duplicates = _parse_checked(self.path, self.text)
         return self._data
+
+    def duplicate_keys(self) -> list[tuple[str, str, int, int]]:
+        """Every key written again later in the same object: (pointer of the object, key,
+        offset of the value that is not used, offset of the value that is), in file order."""
+        if not self.has_duplicates:
+            return []
+        found: list[tuple[str, str, int, int]] = []
+        for pointer in _objects_with_duplicates(self.text):
+            at = self.offset(pointer)
+            members = _Members.start(self.text, at)
+            if members is None or members.keys is None:
+                continue
+            offsets: dict[str, list[int]] = {}
+            for key, value_at in members.all_members(self.text):
+                offsets.setdefault(key, []).append(value_at)
+            for key, places in offsets.items():
+                found.extend((pointer, key, place, places[-1]) for place in places[:-1])
+        return sorted(found, key=lambda item: item[2])
 
     def position(self, pointer: str) -> tuple[int, int]:
         """1-based line and column of the value at ``pointer``.
 
         For an object member that is the value, not its key. A pointer that leads nowhere
         gives the position of the deepest value it does reach. Of a key repeated in one
-        object, the first is found.
+        object, the last is found: the one json.loads (and Conductor's Jackson) keeps.
         """
         return self.line_column(self.offset(pointer))
 
@@ -97,7 +122,7 @@ class JsonDocument:
             self._index[at] = members
         if members.keys is not None:
             key = token.replace("~1", "/").replace("~0", "~") if "~" in token else token
-            return members.find_key(self.text, key)
+            return members.find_key(self.text, key, last=self.has_duplicates is not False)
         if token.isascii() and token.isdigit():
             return members.find_index(self.text, int(token))
         return None
@@ -129,11 +154,17 @@ class _Members:
             members.next = -1
         return members
 
-    def find_key(self, text: str, key: str) -> int | None:
+    def find_key(self, text: str, key: str, last: bool = False) -> int | None:
+        """The offset of the value of ``key``; with ``last``, of its last occurrence (the
+        object is then read to its end)."""
         keys = self.keys
         assert keys is not None
         found = keys.get(key)
         while found is None and self._advance(text):
+            found = keys.get(key)
+        if found is not None and last and self.next != -1 and _may_recur(text, key, found):
+            while self._advance(text):
+                pass
             found = keys.get(key)
         return found
 
@@ -142,6 +173,26 @@ class _Members:
         while len(items) <= index and self._advance(text):
             pass
         return items[index] if index < len(items) else None
+
+    def all_members(self, text: str) -> list[tuple[str, int]]:
+        """(key, value offset) of every member of a fresh object index, repeated keys
+        included."""
+        out: list[tuple[str, int]] = []
+        i = self.next
+        try:
+            while i != -1:
+                key, i = _SCANSTRING(text, i + 1)
+                i = _skip(text, i)
+                if text[i] != ":":
+                    break
+                i = _skip(text, i + 1)
+                out.append((key, i))
+                _, i = _SCAN_ONCE(text, i)
+                i = _skip(text, i)
+                i = _skip(text, i + 1) if text[i] == "," else -1
+        except (ValueError, IndexError, StopIteration):
+            pass
+        return out
 
     def _advance(self, text: str) -> bool:
         """Read one more member; False when there are no more."""
@@ -160,7 +211,7 @@ class _Members:
                 if text[i] != ":":
                     raise ValueError("expected ':'")
                 i = _skip(text, i + 1)
-                self.keys.setdefault(key, i)
+                self.keys[key] = i  # a repeated key: the last wins, as in json.loads
             else:
                 self.items.append(i)
             self.pending = i
@@ -170,28 +221,95 @@ class _Members:
         return True
 
 
+def _may_recur(text: str, key: str, at: int) -> bool:
+    """Whether ``key`` may be written again as a key after ``at``. False only when it surely
+    is not: its JSON form followed by ``:`` is nowhere after, and no escape could spell it
+    differently (``\\u``, ``\\/``). Spares reading a whole object to find a last occurrence."""
+    pattern = re.compile(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:")
+    return (
+        pattern.search(text, at) is not None
+        or text.find("\\u", at) != -1
+        or text.find("\\/", at) != -1
+    )
+
+
 def _skip(text: str, at: int) -> int:
     match = _WHITESPACE.match(text, at)
     return match.end() if match else at
 
 
-def _parse(path: str, text: str) -> Any:
+# path -> hash of the text of the files parsed and found to repeat no key in any object.
+_UNIQUE_KEYS: dict[str, int] = {}
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """An object as parsed with every member, repeated keys included."""
+
+
+def _parse_checked(path: str, text: str) -> tuple[Any, bool]:
+    """The data (as json.loads: of a repeated key, the last value), and whether some object
+    repeats a key."""
+    repeated: list[bool] = []
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            repeated.append(True)
+        return obj
+
+    data = _parse(path, text, pairs_hook)
+    if repeated:
+        _UNIQUE_KEYS.pop(path, None)
+    else:
+        _UNIQUE_KEYS[path] = hash(text)
+    return data, bool(repeated)
+
+
+def _escape_token(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _objects_with_duplicates(text: str) -> list[str]:
+    """Pointers of the objects that repeat a key (the text is known to be valid JSON)."""
+    root = json.loads(text, object_pairs_hook=_Pairs)
+    found: list[str] = []
+    stack: list[tuple[Any, str]] = [(root, "")]
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, _Pairs):
+            keys = [k for k, _ in value]
+            if len(set(keys)) != len(keys):
+                found.append(pointer)
+            stack.extend((v, f"{pointer}/{_escape_token(k)}") for k, v in value)
+        elif isinstance(value, list):
+            stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(value))
+    return found
+
+
+def _parse(path: str, text: str, pairs_hook: Callable[..., Any] | None = None) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
         raise LoadError(f"{path}:{exc.lineno}:{exc.colno}: malformed JSON: {exc.msg}") from None
     except RecursionError:
         raise LoadError(f"{path}: malformed JSON: nested too deeply") from None
+    except ValueError:  # an integer longer than sys.get_int_max_str_digits() digits
+        limit = sys.get_int_max_str_digits()
+        found = re.search(rf"\d{{{limit + 1},}}", text)
+        where = _where(text, found.start()) if found else ""
+        raise LoadError(
+            f"{path}{where}: a number with more than {limit} digits is too long to check"
+        ) from None
+
+
+def _where(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    return f":{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
 
 
 def read_text(path: Path) -> str:
     """The file's text (UTF-8, an optional byte order mark dropped); LoadError if unreadable."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise LoadError(f"{path}: no such file or directory") from None
-    except OSError as exc:
-        raise LoadError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    raw = read_regular(path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -203,9 +321,9 @@ def read_text(path: Path) -> str:
 
 def load_json(path: Path) -> JsonDocument:
     """Read and parse a JSON file; LoadError for unreadable files and malformed JSON."""
-    text = read_text(path)
-    shown = str(path)
-    return JsonDocument(shown, text, _parse(shown, text))
+    document = JsonDocument(str(path), read_text(path))
+    _ = document.data
+    return document
 
 
 def resolve_spans(

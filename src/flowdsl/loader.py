@@ -16,9 +16,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
+from flowdsl import interrupts
 from flowdsl.authoring._location import display_path, traceback_span
 from flowdsl.authoring._workflow import WorkflowFunction
 from flowdsl.errors import LoadError
+from flowdsl.files import require_regular, walk
 
 _SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", "build", "dist"}
 
@@ -53,40 +55,77 @@ def _import(name: str, root: Path | None, shown: str) -> ModuleType:
     try:
         return importlib.import_module(name)
     except SyntaxError as exc:
-        raise LoadError(
-            f"{display_path(exc.filename or shown)}:{exc.lineno}:{exc.offset or 1}: "
-            f"cannot import {shown}: SyntaxError: {exc.msg}"
-        ) from None
+        if exc.lineno is None and "null bytes" in str(exc.msg):
+            raise LoadError(_null_bytes(display_path(exc.filename or shown), shown)) from None
+        where = display_path(exc.filename or shown)
+        if exc.lineno is not None:
+            where += f":{exc.lineno}:{exc.offset or 1}"
+        raise LoadError(f"{where}: cannot import {shown}: SyntaxError: {exc.msg}") from None
+    except ValueError as exc:
+        if "null bytes" in str(exc):  # Python 3.11 refuses such source with a ValueError
+            raise LoadError(_null_bytes(shown, shown)) from None
+        raise LoadError(_import_failure(exc, shown)) from None
     except ModuleNotFoundError as exc:
         if exc.name and (exc.name == name or name.startswith(exc.name + ".")):
             raise LoadError(f"cannot import {shown}: no module named {exc.name!r}") from None
         raise LoadError(_import_failure(exc, shown)) from None
-    except Exception as exc:
+    except BaseException as exc:
+        # sys.exit(), KeyboardInterrupt, GeneratorExit... raised by the module: its error,
+        # reported like any other (exit 2). Only a real Ctrl-C goes on.
+        if interrupts.is_signal(exc):
+            raise
         raise LoadError(_import_failure(exc, shown)) from None
+
+
+def _null_bytes(file: str, shown: str) -> str:
+    """Where the first NUL byte of a module's source is."""
+    try:
+        data = Path(file).read_bytes()
+    except OSError:
+        data = b""
+    offset = data.find(b"\0")
+    if offset < 0:  # in a module it imports
+        return f"cannot import {shown}: a module's source contains a NUL byte"
+    line = data.count(b"\n", 0, offset) + 1
+    column = len(data[data.rfind(b"\n", 0, offset) + 1 : offset].decode("utf-8", "replace")) + 1
+    return f"{file}:{line}:{column}: cannot import {shown}: the source contains a NUL byte"
 
 
 def _import_failure(exc: BaseException, shown: str) -> str:
     span = traceback_span(exc)
     where = f"{span}: " if span else ""
-    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    if isinstance(exc, SystemExit):
+        detail = f"it called sys.exit({exc.code!r})"
+    elif isinstance(exc, RecursionError):
+        detail = "RecursionError: maximum recursion depth exceeded"
+    else:
+        try:
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        except Exception:
+            detail = type(exc).__name__
+    detail = " ".join(detail.split())
+    if len(detail) > 500:
+        detail = detail[:500] + "..."
     return f"{where}cannot import {shown}: {detail}"
 
 
 def _files(directory: Path) -> Iterable[Path]:
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith(".py") and not name.startswith("test_"):
-                yield Path(root) / name
+    return walk(
+        directory,
+        lambda name: name.endswith(".py") and not name.startswith("test_"),
+        lambda name: name in _SKIP_DIRS or name.startswith("."),
+    )
 
 
 def load_modules(target: str) -> tuple[list[ModuleType], str | None]:
     """The modules a target names, and the function it singles out (``module:function``)."""
     path = Path(target)
     if path.suffix == ".py" or path.exists() or os.sep in target:
-        if not path.exists():
-            raise LoadError(f"{target}: no such file or directory")
-        files = [path] if path.is_file() else list(_files(path))
+        if path.is_dir():
+            files = list(_files(path))
+        else:
+            require_regular(path)
+            files = [path]
         modules = []
         for file in files:
             name, root = _module_name_for(file)
@@ -102,6 +141,13 @@ def load_modules(target: str) -> tuple[list[ModuleType], str | None]:
     return [_import(module_name, None, module_name)], attr or None
 
 
+def _is_workflow(value: object) -> bool:
+    try:
+        return isinstance(value, WorkflowFunction)
+    except Exception:  # an object whose __class__ raises
+        return False
+
+
 def discover(targets: Iterable[str]) -> list[WorkflowFunction[..., object]]:
     """Every distinct ``@workflow`` the targets define, in a stable order."""
     found: dict[int, WorkflowFunction[..., object]] = {}
@@ -114,7 +160,7 @@ def discover(targets: Iterable[str]) -> list[WorkflowFunction[..., object]]:
                     raise LoadError(f"{target}: {module.__name__} has no @workflow named {attr!r}")
                 found.setdefault(id(obj), obj)
                 continue
-            for value in vars(module).values():
-                if isinstance(value, WorkflowFunction):
+            for value in list(vars(module).values()):
+                if type(value) is WorkflowFunction or _is_workflow(value):
                     found.setdefault(id(value), value)
     return sorted(found.values(), key=lambda wf: (wf.name, wf.version, str(wf.span)))

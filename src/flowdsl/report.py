@@ -2,11 +2,45 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from typing import TextIO
 
 from flowdsl.diagnostics import Diagnostic
+
+# Findings of one code in one file shown before the rest are summed up in one line.
+COLLAPSE_AFTER = 50
+
+
+def collapse(diagnostics: Sequence[Diagnostic], limit: int = COLLAPSE_AFTER) -> list[Diagnostic]:
+    """The findings, with an explosion folded: past ``limit`` findings of one code in one
+    file, the rest become one finding of that code (the first of them, its message saying
+    how many more there are). Order is kept; errors stay errors, so exit codes do not move.
+    """
+    counts: dict[tuple[str, str], int] = {}
+    for d in diagnostics:
+        key = (d.span.file if d.span is not None else "", d.code)
+        counts[key] = counts.get(key, 0) + 1
+    if all(n <= limit + 1 for n in counts.values()):
+        return list(diagnostics)
+    out: list[Diagnostic] = []
+    seen: dict[tuple[str, str], int] = {}
+    for d in diagnostics:
+        key = (d.span.file if d.span is not None else "", d.code)
+        n = seen[key] = seen.get(key, 0) + 1
+        if counts[key] <= limit + 1 or n <= limit:
+            out.append(d)
+        elif n == limit + 1:
+            more = counts[key] - limit
+            out.append(
+                dataclasses.replace(
+                    d,
+                    message=f"{d.message} (and {more - 1} more {d.code} findings in this file, "
+                    f"not shown: flowdsl shows the first {limit} of each code per file)",
+                )
+            )
+    return out
 
 
 def _location(d: Diagnostic) -> str:

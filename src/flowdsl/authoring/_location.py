@@ -4,26 +4,51 @@ from __future__ import annotations
 
 import ast
 import functools
+import inspect
 import linecache
 import os
 import sys
+import sysconfig
+import textwrap
+import traceback
 from types import CodeType, FrameType
 
 from flowdsl.ir.nodes import Span
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+# The standard library (json, copy...): a location there is never the user's. Third-party
+# packages (site-packages) are used only when no frame of the user's own code is found.
+_STDLIB_DIRS = tuple(
+    {os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib")}
+    | {os.path.abspath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib")}
+)
+_PACKAGES = (os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep)
 
 
 def _is_internal(filename: str) -> bool:
-    return filename.startswith(_PACKAGE_DIR) or filename.startswith("<frozen ")
+    """flowdsl's own code, importlib's, or the standard library's."""
+    if filename.startswith(_PACKAGE_DIR) or filename.startswith("<frozen "):
+        return True
+    return filename.startswith(_STDLIB_DIRS) and not any(p in filename for p in _PACKAGES)
+
+
+def _is_library(filename: str) -> bool:
+    return any(p in filename for p in _PACKAGES)
 
 
 def user_frame(depth: int = 1) -> FrameType | None:
-    """The innermost frame that is not flowdsl's own code (nor importlib's)."""
+    """The innermost frame of the user's code: not flowdsl's, the standard library's nor
+    importlib's, and preferably not an installed package's."""
     frame: FrameType | None = sys._getframe(depth)
-    while frame is not None and _is_internal(frame.f_code.co_filename):
+    fallback: FrameType | None = None
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not _is_internal(filename):
+            if not _is_library(filename):
+                return frame
+            fallback = fallback or frame
         frame = frame.f_back
-    return frame
+    return fallback
 
 
 def display_path(filename: str) -> str:
@@ -79,9 +104,17 @@ def traceback_span(exc: BaseException) -> Span | None:
         return Span(display_path(exc.filename), exc.lineno, exc.offset)
     found: Span | None = None
     tb = exc.__traceback__
+    library_only = not any(
+        not _is_internal(f.f_code.co_filename) and not _is_library(f.f_code.co_filename)
+        for f, _ in traceback.walk_tb(tb)
+    )
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if not _is_internal(filename) and "importlib" not in filename:
+        if (
+            not _is_internal(filename)
+            and "importlib" not in filename
+            and (library_only or not _is_library(filename))
+        ):
             found = Span(display_path(filename), tb.tb_lineno, None)
             positions = list(tb.tb_frame.f_code.co_positions())
             index = tb.tb_lasti // 2
@@ -136,3 +169,49 @@ def keyword_spans(span: Span | None, *, innermost: bool = False) -> dict[str, Sp
         for kw in call.keywords
         if kw.arg is not None
     }
+
+
+def default_spans(obj: object) -> dict[str, Span]:
+    """Where each default value is written: of a function's parameters (``x: int = 3``) or
+    of a class's annotated fields (``x: int = 3`` in a model), by name. Empty when the
+    source cannot be read."""
+    try:
+        lines, first = inspect.getsourcelines(obj)  # type: ignore[arg-type]
+        filename = inspect.getsourcefile(obj)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return {}
+    if filename is None:
+        return {}
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    try:
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (SyntaxError, ValueError):
+        return {}
+    if not tree.body:
+        return {}
+    node = tree.body[0]
+    found: dict[str, ast.expr] = {}
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        for arg, default in zip(
+            positional[len(positional) - len(args.defaults) :], args.defaults, strict=True
+        ):
+            found[arg.arg] = default
+        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            if kw_default is not None:
+                found[arg.arg] = kw_default
+    elif isinstance(node, ast.ClassDef):
+        for item in node.body:
+            if (
+                isinstance(item, ast.AnnAssign)
+                and isinstance(item.target, ast.Name)
+                and item.value is not None
+            ):
+                found[item.target.id] = item.value
+    shown = display_path(os.path.abspath(filename))
+    out: dict[str, Span] = {}
+    for name, expr in found.items():
+        line = first + expr.lineno - 1
+        out[name] = Span(shown, line, _char_column(filename, line, expr.col_offset + indent))
+    return out

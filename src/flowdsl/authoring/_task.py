@@ -11,11 +11,10 @@ from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 from flowdsl.authoring._location import call_site, keyword_spans
 from flowdsl.authoring._options import check_options
 from flowdsl.authoring._trace import current_trace
-from flowdsl.authoring._values import TokenTable, ref_of, to_value
+from flowdsl.authoring._values import ref_of
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import snake_fields
 from flowdsl.diagnostics import Diagnostic, UnsupportedValue
-from flowdsl.errors import TraceError
 from flowdsl.ir.nodes import PathItem, Span, TaskDef
 from flowdsl.types import declared_fields
 
@@ -288,15 +287,6 @@ def task(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     policy = {k: v for k, v in options.items() if v is not None}
     spans = keyword_spans(span)
     problems: list[Diagnostic] = []
-    for key, value in list(policy.items()):
-        # Structured values (input_template, schemas...) must be JSON: a set, NaN, an
-        # object is a finding at its keyword, never a failure when the file is written.
-        if not isinstance(value, str | int | bool):
-            try:
-                to_value(value, TokenTable(), spans.get(key, span))
-            except TraceError as exc:
-                problems.append(exc.diagnostic)
-                del policy[key]
     problems += [
         p
         for key, value in (("name", name), ("description", description))

@@ -269,15 +269,64 @@ def type_of(handle: Handle) -> Any:
 # -- Python values to IR values -------------------------------------------------------------
 
 
-def to_value(obj: object, tokens: TokenTable, span: Span | None) -> Value:
-    """A Python value as an IR value; raises TraceError for what JSON cannot hold."""
+def to_value(
+    obj: object, tokens: TokenTable, span: Span | None, _active: set[int] | None = None
+) -> Value:
+    """A Python value as an IR value; raises TraceError for what JSON cannot hold.
+
+    ``_active``: the containers being converted (a container holding itself has no JSON
+    form).
+    """
     if isinstance(obj, Handle):
         if object.__getattribute__(obj, "_fd_tokens") is not tokens:
             _foreign(tokens, span)
         ref = ref_of(obj)
         return ref if ref.span is not None or span is None else dataclasses.replace(ref, span=span)
-    if obj is None or isinstance(obj, bool | int):
+    if obj is None or isinstance(obj, bool):
         return obj
+    if isinstance(obj, int):
+        if obj.bit_length() > _LONG_INT_BITS and not _printable(obj):
+            _unsupported(
+                f"an integer of {obj.bit_length()} bits is too long to write as JSON",
+                span,
+                "pass it as a string",
+            )
+        return obj
+    if isinstance(obj, Mapping | list | tuple | BaseModel) or dataclasses.is_dataclass(obj):
+        active = set() if _active is None else _active
+        if id(obj) in active:
+            _unsupported(
+                f"this {type(obj).__name__} contains itself; JSON cannot hold a cycle", span
+            )
+        active.add(id(obj))
+        try:
+            return _convert(obj, tokens, span, active)
+        finally:
+            active.discard(id(obj))
+    return _convert(obj, tokens, span, _active)
+
+
+# Below this many bits an int always has fewer decimal digits than Python's conversion limit.
+_LONG_INT_BITS = 10_000
+
+
+def _printable(number: int) -> bool:
+    try:
+        str(number)
+    except ValueError:  # more digits than sys.get_int_max_str_digits()
+        return False
+    return True
+
+
+def _short_repr(value: object) -> str:
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _convert(obj: object, tokens: TokenTable, span: Span | None, active: set[int] | None) -> Value:
     if isinstance(obj, float):
         if not math.isfinite(obj):
             _unsupported(f"the float {obj!r} has no JSON form", span)
@@ -285,16 +334,17 @@ def to_value(obj: object, tokens: TokenTable, span: Span | None) -> Value:
     if isinstance(obj, str):
         return tokens.split(obj, span)
     if isinstance(obj, enum.Enum):
-        return to_value(obj.value, tokens, span)
+        return to_value(obj.value, tokens, span, active)
     if isinstance(obj, BaseModel):
         return {
-            info.alias or name: to_value(getattr(obj, name), tokens, span)
+            info.alias or name: to_value(getattr(obj, name), tokens, span, active)
             for name, info in type(obj).model_fields.items()
             if name in obj.__dict__
         }
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {
-            f.name: to_value(getattr(obj, f.name), tokens, span) for f in dataclasses.fields(obj)
+            f.name: to_value(getattr(obj, f.name), tokens, span, active)
+            for f in dataclasses.fields(obj)
         }
     if isinstance(obj, Mapping):
         out: dict[str, Value] = {}
@@ -307,14 +357,14 @@ def to_value(obj: object, tokens: TokenTable, span: Span | None) -> Value:
                 )
             if not isinstance(key, str):
                 _unsupported(
-                    f"key {key!r} is a {type(key).__name__}; JSON keys are strings",
+                    f"key {_short_repr(key)} is a {type(key).__name__}; JSON keys are strings",
                     span,
-                    f"use the string {str(key)!r}",
+                    "use a string key",
                 )
-            out[key] = to_value(item, tokens, span)
+            out[key] = to_value(item, tokens, span, active)
         return out
     if isinstance(obj, list | tuple):
-        return [to_value(item, tokens, span) for item in obj]
+        return [to_value(item, tokens, span, active) for item in obj]
     _unsupported(
         f"a {type(obj).__name__} has no Conductor JSON form",
         span,

@@ -14,10 +14,16 @@ from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 from pydantic import BaseModel
 
-from flowdsl.authoring._location import call_site, display_path, keyword_spans, traceback_span
+from flowdsl.authoring._location import (
+    call_site,
+    default_spans,
+    display_path,
+    keyword_spans,
+    traceback_span,
+)
 from flowdsl.authoring._task import _hints, type_problem
 from flowdsl.authoring._trace import Trace, current_trace, tracing
-from flowdsl.authoring._values import Handle, _refuse, ref_of, type_of
+from flowdsl.authoring._values import Handle, _refuse, _short_repr, ref_of, type_of
 from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
 from flowdsl.conductor.models import snake_fields
 from flowdsl.diagnostics import (
@@ -269,18 +275,15 @@ class WorkflowFunction(Generic[P, R]):
             else:
                 complete = True
                 outputs, output_spans = self._outputs(trace, result)
-        option_spans = keyword_spans(self.span)
         for key, option in self.def_options.items():
             json_key = OPTION_FIELDS[key]
             if isinstance(option, WorkflowFunction) and json_key == "failureWorkflow":
                 trace.children.append(option.origin)
                 fields[json_key] = option.name
                 continue
-            # Every value goes through the same conversion as task inputs: a set, NaN, a
-            # date, an object... is a finding at its keyword.
-            ok, value = trace.convert(option, option_spans.get(key, self.span))
-            if not ok:
-                continue
+            # Kept as given: a value with no JSON form (a set, NaN, an object...) is the
+            # values check's finding, at its keyword.
+            value = option
             if json_key == "inputTemplate" and isinstance(value, Mapping):
                 # Explicit entries win over parameter defaults.
                 fields[json_key] = {**fields.get("inputTemplate", {}), **value}
@@ -336,7 +339,12 @@ class WorkflowFunction(Generic[P, R]):
                 for n, info in model.model_fields.items()
                 if not info.is_required() and info.default is not None
             }
-            return tuple(declared), declared, _template(defaults, trace), [handle]
+            spans = {
+                (model.model_fields[n].alias or n) if n in model.model_fields else n: span
+                for n, span in default_spans(model).items()
+            }
+            template = _template(defaults, trace, spans, self.span)
+            return tuple(declared), declared, template, [handle]
         names: list[str] = []
         types: dict[str, Any] = {}
         handles: list[Handle] = []
@@ -349,7 +357,8 @@ class WorkflowFunction(Generic[P, R]):
             handles.append(Handle(Ref("workflow", "input", (p.name,)), types[p.name], trace.tokens))
             if p.default is not inspect.Parameter.empty and p.default is not None:
                 defaults[p.name] = p.default
-        return tuple(names), types, _template(defaults, trace), handles
+        template = _template(defaults, trace, default_spans(self.fn), self.span)
+        return tuple(names), types, template, handles
 
     def _outputs(self, trace: Trace, result: object) -> tuple[dict[str, Value], dict[str, Span]]:
         span = _return_span(self.fn) or self.span
@@ -394,7 +403,7 @@ class WorkflowFunction(Generic[P, R]):
         for key, obj in items.items():
             if not isinstance(key, str):
                 trace.diagnostics.append(
-                    BadWorkflowOutput(f"output key {key!r} is not a string", span)
+                    BadWorkflowOutput(f"output key {_short_repr(key)} is not a string", span)
                 )
                 continue
             try:
@@ -407,14 +416,17 @@ class WorkflowFunction(Generic[P, R]):
         return outputs, spans
 
 
-def _template(defaults: dict[str, Any], trace: Trace) -> dict[str, Value]:
-    if not defaults:
-        return {}
-    try:
-        return {"inputTemplate": trace.value(defaults, None)}
-    except TraceError as exc:
-        trace.diagnostics.append(exc.diagnostic)
-        return {}
+def _template(
+    defaults: dict[str, Any], trace: Trace, spans: Mapping[str, Span], fallback: Span | None
+) -> dict[str, Value]:
+    """Defaults as inputTemplate; a default that cannot be JSON is reported where written."""
+    template: dict[str, Value] = {}
+    for key, default in defaults.items():
+        try:
+            template[key] = trace.value(default, spans.get(key, fallback))
+        except TraceError as exc:
+            trace.diagnostics.append(exc.diagnostic)
+    return {"inputTemplate": template} if template else {}
 
 
 def _return_span(fn: Callable[..., Any]) -> Span | None:

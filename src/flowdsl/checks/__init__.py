@@ -18,6 +18,7 @@ from flowdsl.checks.references import references
 from flowdsl.checks.structure import structure
 from flowdsl.checks.subworkflows import sub_workflows
 from flowdsl.checks.types import types
+from flowdsl.checks.values import values
 from flowdsl.conductor.targets import Target
 from flowdsl.diagnostics import Diagnostic
 from flowdsl.ir.graph import WorkflowGraph
@@ -54,6 +55,7 @@ Check = Callable[[CheckContext], Iterable[Diagnostic]]
 
 
 CHECKS: tuple[Check, ...] = (
+    values,
     names,
     structure,
     workflow_definitions,

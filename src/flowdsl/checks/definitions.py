@@ -132,10 +132,19 @@ def _problem(label: str, kind: str, msg: str, value: Any, info: dict[str, Any]) 
     """A pydantic error as a sentence about the Conductor field."""
     if kind in _RANGE_ERRORS:
         bound = next(iter(info.values()), None)
-        return f"{label} is {value!r}, but Conductor requires {_RANGE_ERRORS[kind]} {bound}"
+        return f"{label} is {_shown(value)}, but Conductor requires {_RANGE_ERRORS[kind]} {bound}"
     if kind in ("enum", "literal_error") and "expected" in info:
-        return f"{label} is {value!r}, but Conductor accepts only {info['expected']}"
+        return f"{label} is {_shown(value)}, but Conductor accepts only {info['expected']}"
     return f"{label}: {msg}"
+
+
+def _shown(value: Any) -> str:
+    """A value in a message: its repr, shortened; an integer too long to print, its size."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int with more digits than Python converts
+        return f"an integer of {value.bit_length()} bits" if isinstance(value, int) else "?"
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _span(field: str | None, spans: Mapping[str, Span], default: Span | None) -> Span | None:

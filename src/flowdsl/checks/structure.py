@@ -8,7 +8,7 @@ run time: "Fork task definition is not followed by a join task", ...).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flowdsl.conductor.tasktypes import branches, cases, sub_workflow_param
 from flowdsl.diagnostics import (
@@ -20,7 +20,7 @@ from flowdsl.diagnostics import (
     SwitchWithoutCases,
     TaskAfterTerminate,
 )
-from flowdsl.ir.nodes import BlockKey, Ref, Task, Template, Workflow
+from flowdsl.ir.nodes import BlockKey, Task, Workflow
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -39,12 +39,14 @@ def structure(ctx: CheckContext) -> Iterator[Diagnostic]:
     for wf in ctx.program.all_workflows():
         for tasks in _lists(wf):
             yield from _sequence(tasks)
+        nested_loops: set[int] = set()  # each nested loop is reported once, in its outermost
         for task in wf.walk():
             yield from _fields(ctx, task)
-            if task.type == "DO_WHILE":
+            if task.type == "DO_WHILE" and id(task) not in nested_loops:
                 for inner in task.blocks.get(BlockKey("loopOver"), []):
                     for nested in inner.walk():
                         if nested.type == "DO_WHILE":
+                            nested_loops.add(id(nested))
                             yield MissingConstructField(
                                 f"DO_WHILE `{nested.ref}` is nested in DO_WHILE `{task.ref}`; "
                                 "Conductor does not support nested loops",
@@ -123,10 +125,6 @@ def _join_on(fork: Task, join: Task) -> Iterator[Diagnostic]:
             )
 
 
-def _literal(value: Any) -> bool:
-    return not isinstance(value, Ref | Template)
-
-
 def _has(task: Task, key: str) -> bool:
     value = task.fields.get(key)
     return value is not None and value != ""
@@ -150,6 +148,8 @@ def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
             missing.append("evaluatorType")
         elif not _has(task, "expression"):
             missing.append("expression")
+        elif not isinstance(task.fields["expression"], str):
+            pass  # not a string: reported by the definitions check (Conductor cannot parse it)
         elif (
             task.fields.get("evaluatorType") == "value-param"
             and task.fields["expression"] not in inputs
@@ -175,7 +175,7 @@ def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
         param = task.fields.get("dynamicTaskNameParam")
         if not param:
             missing.append("dynamicTaskNameParam")
-        elif param not in inputs:
+        elif isinstance(param, str) and param not in inputs:
             notes.append(
                 f"DYNAMIC `{task.ref}` takes its task name from input `{param}`, which its "
                 "inputParameters do not define"
@@ -206,7 +206,7 @@ def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
             missing.append("inputParameters.scriptExpression")
     elif kind == "TERMINATE":
         status = inputs.get("terminationStatus")
-        if status not in TERMINATION_STATUSES or not _literal(status):
+        if not isinstance(status, str) or status not in TERMINATION_STATUSES:
             notes.append(
                 f"TERMINATE `{task.ref}` needs inputParameters.terminationStatus written as "
                 "COMPLETED, FAILED or TERMINATED (a literal, not an expression)"
@@ -267,7 +267,7 @@ def _dynamic_fork(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
                     else ", or give inputParameters.forkTaskInputs"
                 ),
             )
-        elif not simple and fields[name] not in task.inputs:
+        elif not simple and isinstance(fields[name], str) and fields[name] not in task.inputs:
             yield MissingConstructField(
                 f"FORK_JOIN_DYNAMIC `{task.ref}`: {name} names input `{fields[name]}`, which "
                 "its inputParameters do not define",

@@ -67,8 +67,13 @@ def task_def_json(task_def: TaskDef) -> dict[str, Any]:
 
 
 def dumps(document: dict[str, Any]) -> bytes:
-    """The canonical text of a document: 2-space indent, UTF-8, one trailing newline."""
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """The canonical text of a document: 2-space indent, UTF-8, one trailing newline.
+
+    A lone surrogate (``"\\ud800"`` read from JSON) has no UTF-8 form; it is written as the
+    JSON escape it came from, which Conductor's Jackson reads back to the same string.
+    """
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return text.encode("utf-8", errors="backslashreplace")
 
 
 def workflow_path(workflow: Workflow) -> str:

@@ -38,7 +38,6 @@ and read as well as possible (empty strings, empty lists), never raised.
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,12 +50,14 @@ from flowdsl.conductor.tasktypes import task_type as type_info
 from flowdsl.diagnostics import (
     ConflictingTaskDefinitions,
     Diagnostic,
+    DuplicateKey,
     DuplicateWorkflow,
     FieldValueInvalid,
     LiteralNeedsEscape,
     MalformedExpression,
 )
 from flowdsl.errors import LoadError
+from flowdsl.files import require_regular, walk
 from flowdsl.ir.expressions import ExpressionProblem, expression_at, parse_string
 from flowdsl.ir.nodes import BlockKey, Program, Span, Task, TaskDef, Value, Workflow
 from flowdsl.jsonsource import JsonDocument, load_json, read_text
@@ -94,7 +95,10 @@ def read_json_targets(targets: Iterable[str]) -> tuple[Program, list[Diagnostic]
                 key = path.resolve()
                 if key not in seen:
                     seen.add(key)
-                    reader.read_file(path, skip_empty=found_in_directory)
+                    try:
+                        reader.read_file(path, skip_empty=found_in_directory)
+                    except RecursionError:
+                        raise LoadError(f"{path}: nested too deeply to check") from None
     return reader.program, reader.diagnostics
 
 
@@ -117,14 +121,14 @@ def _collector_paused() -> Iterator[None]:
 def _json_files(target: str) -> list[Path]:
     path = Path(target)
     if path.is_dir():
-        found: list[Path] = []
-        for root, dirs, files in os.walk(path):
-            dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIPPED_DIRS]
-            found.extend(Path(root, name) for name in files if name.endswith(".json"))
+        found = walk(
+            path,
+            lambda name: name.endswith(".json"),
+            lambda name: name.startswith(".") or name in _SKIPPED_DIRS,
+        )
         return sorted(found)
-    if path.exists():
-        return [path]
-    raise LoadError(f"{target}: no such file or directory")
+    require_regular(path)
+    return [path]
 
 
 def _escape(token: str) -> str:
@@ -212,7 +216,22 @@ class _Reader:
                     )
         else:
             return
+        self._duplicate_keys(document)
         self.program.files.append(self.file)
+
+    def _duplicate_keys(self, document: JsonDocument) -> None:
+        """A warning at each value a repeated key makes Conductor ignore."""
+        for pointer, key, unused, used in document.duplicate_keys():
+            line, column = document.line_column(unused)
+            used_line, used_column = document.line_column(used)
+            self.diagnostics.append(
+                DuplicateKey(
+                    f"key `{key}` is written again at {used_line}:{used_column}; Conductor uses "
+                    "that last value and ignores this one",
+                    Span(self.file, line, column, f"{pointer}/{_escape(key)}"),
+                    hint="remove one of them",
+                )
+            )
 
     # -- diagnostics ----------------------------------------------------------------------
 

@@ -1,0 +1,130 @@
+"""Values: what definitions written in Python hold that has no JSON form.
+
+A decorator's keyword arguments (``@task(input_template=...)``, ``@workflow(variables=...)``)
+are written into the definitions as given; a set, a NaN, an object, a key that is not a
+string, a container holding itself, or an integer too long to print cannot be written as
+Conductor JSON. Nor can text with a lone surrogate (``"\\ud800"`` in a Python string), in a
+name, a description, an input or an output. (Definitions read from JSON files always have
+a JSON form.)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from flowdsl.diagnostics import Diagnostic, UnsupportedValue
+from flowdsl.ir.nodes import Ref, Template
+
+if TYPE_CHECKING:
+    from flowdsl.checks import CheckContext
+
+_MAX_DEPTH = 200
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_HINT = "use JSON values: str, int, float, bool, None, lists and dicts with string keys"
+
+
+def values(ctx: CheckContext) -> Iterator[Diagnostic]:
+    for td in ctx.program.task_defs.values():
+        if td.origin is None:
+            continue  # read from JSON
+        for key, value in td.fields.items():
+            problem = json_problem(value)
+            if problem:
+                where = td.field_spans.get(key, td.span)
+                yield UnsupportedValue(
+                    f"task definition `{_shown(td.name)}`: `{key}` {problem}", where, _HINT
+                )
+    for wf in ctx.program.workflows:
+        if wf.span is None or wf.span.pointer is not None:
+            continue  # read from JSON
+        what = f"workflow `{_shown(wf.name)}`"
+        parts: dict[str, Any] = {
+            "name": wf.name,
+            "description": wf.description,
+            "outputParameters": wf.outputs,
+            **wf.fields,
+        }
+        for key, value in parts.items():
+            problem = json_problem(value)
+            if problem:
+                where = wf.field_spans.get(key) or wf.output_spans.get(key) or wf.span
+                yield UnsupportedValue(f"{what}: `{key}` {problem}", where, _HINT)
+        for task in wf.walk():
+            own = {
+                "name": task.name,
+                "taskReferenceName": task.ref,
+                "description": task.description,
+                "inputParameters": task.inputs,
+                **task.fields,
+            }
+            for key, value in own.items():
+                problem = json_problem(value)
+                if problem:
+                    where = task.input_spans.get(key) or task.span
+                    yield UnsupportedValue(
+                        f"{what}, task `{_shown(task.ref)}`: `{key}` {problem}", where, _HINT
+                    )
+
+
+def _shown(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def json_problem(value: Any) -> str | None:
+    """Why a value has no JSON form (None when it has one)."""
+    return _problem(value, set(), 0)
+
+
+def _problem(value: Any, active: set[int], depth: int) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        surrogate = _SURROGATE.search(value)
+        if surrogate:
+            return (
+                f"holds text with a lone surrogate (\\u{ord(surrogate.group()):04x}), "
+                "which is not Unicode and cannot be written as UTF-8"
+            )
+        return None
+    if isinstance(value, Ref):
+        return _problem([value.source, value.root or "", *value.path, value.tail], active, depth)
+    if isinstance(value, Template):
+        return _problem(list(value.parts), active, depth)
+    if isinstance(value, int):
+        if value.bit_length() > 10_000:
+            try:
+                str(value)
+            except ValueError:
+                return f"holds an integer of {value.bit_length()} bits, too long to write"
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"holds {value!r}, which JSON has no form for"
+    if not isinstance(value, dict | list | tuple):
+        return f"holds a value of type {type(value).__name__}, which has no JSON form"
+    if depth > _MAX_DEPTH:
+        return f"is nested more than {_MAX_DEPTH} levels deep"
+    if id(value) in active:
+        return f"holds a {type(value).__name__} that contains itself"
+    active.add(id(value))
+    try:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    return f"has a key of type {type(key).__name__}; JSON keys are strings"
+                found = _problem(key, active, depth + 1)
+                if found:
+                    return found
+                found = _problem(item, active, depth + 1)
+                if found:
+                    return found
+        else:
+            for item in value:
+                found = _problem(item, active, depth + 1)
+                if found:
+                    return found
+    finally:
+        active.discard(id(value))
+    return None

@@ -1,0 +1,94 @@
+"""Finding input files, refusing what must not be read.
+
+Only regular files are read: a FIFO would block forever, a device could be endless, and a
+symbolic link loop has no content at all. A directory that cannot be listed is an error,
+never an empty directory (which would make ``check`` say "All checks passed").
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+from flowdsl.errors import LoadError
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    return exc.strerror or str(exc)
+
+
+def kind(mode: int) -> str:
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def require_regular(path: Path) -> None:
+    """LoadError unless ``path`` is (or links to) a regular file."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.lexists(path):
+            raise LoadError(f"{path}: dangling symbolic link") from None
+        raise LoadError(f"{path}: no such file or directory") from None
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot read: {_reason(exc)}") from None
+    if not stat.S_ISREG(mode):
+        raise LoadError(f"{path}: cannot read: {kind(mode)}, not a regular file")
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file; LoadError for anything else (never blocks on a FIFO)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        if os.path.lexists(path):
+            raise LoadError(f"{path}: dangling symbolic link") from None
+        raise LoadError(f"{path}: no such file or directory") from None
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot read: {_reason(exc)}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise LoadError(f"{path}: cannot read: {kind(mode)}, not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot read: {_reason(exc)}") from None
+    finally:
+        os.close(fd)
+
+
+def walk(
+    directory: Path,
+    wanted: Callable[[str], bool],
+    skip_dir: Callable[[str], bool],
+) -> list[Path]:
+    """The files below ``directory`` whose names are ``wanted``, sorted; every one of them
+    checked to be a regular file. Symbolic links to directories are not followed."""
+
+    def fail(exc: OSError) -> None:
+        where = exc.filename if exc.filename is not None else directory
+        raise LoadError(f"{where}: cannot read directory: {_reason(exc)}")
+
+    found: list[Path] = []
+    for root, dirs, files in os.walk(directory, onerror=fail):
+        dirs[:] = sorted(d for d in dirs if not skip_dir(d))
+        found.extend(Path(root, name) for name in sorted(files) if wanted(name))
+    for path in found:
+        require_regular(path)
+    return found
