@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flowdsl.checks import run_checks
-from flowdsl.compiler import build_program
+from flowdsl.compiler import build_program, collector_paused
 from flowdsl.conductor.targets import get_target
 from flowdsl.config import Config
 from flowdsl.diagnostics import Diagnostic
@@ -64,6 +64,11 @@ def split_targets(targets: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 def check_targets(targets: Sequence[str], config: Config) -> CheckResult:
+    with collector_paused():
+        return _check_targets(targets, config)
+
+
+def _check_targets(targets: Sequence[str], config: Config) -> CheckResult:
     python, json_targets = split_targets(targets)
     program, diagnostics = build_program(discover(python)) if python else (Program(), [])
     # As `flowdsl compile` would: Python definitions take the configured ownerEmail.

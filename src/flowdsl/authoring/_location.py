@@ -68,9 +68,36 @@ def frame_span(frame: FrameType) -> Span:
     return Span(display_path(filename), line, column)
 
 
+# Call site -> Span. A workflow calls the same few sites many times (a loop building a
+# thousand-task chain calls one), and a Span is immutable: resolve the position, the
+# character column and the display path once per (code object, instruction offset). Keyed by
+# id(code) with the code object kept in the entry (so the id cannot be reused while cached);
+# code objects compare equal across files, so they are not keys themselves. Dropped when the
+# working directory (which display paths depend on) changes, or when it grows large.
+_SITES: dict[int, tuple[CodeType, dict[int, Span]]] = {}
+_SITES_CWD: list[str] = [""]
+_SITES_MAX = 4096
+
+
 def call_site() -> Span | None:
-    frame = user_frame(2)
-    return frame_span(frame) if frame is not None else None
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and _is_internal(frame.f_code.co_filename):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    code = frame.f_code
+    cwd = os.getcwd()
+    if cwd != _SITES_CWD[0] or len(_SITES) > _SITES_MAX:
+        _SITES.clear()
+        _SITES_CWD[0] = cwd
+    entry = _SITES.get(id(code))
+    if entry is None or entry[0] is not code:
+        entry = _SITES[id(code)] = (code, {})
+    offsets = entry[1]
+    span = offsets.get(frame.f_lasti)
+    if span is None:
+        span = offsets[frame.f_lasti] = frame_span(frame)
+    return span
 
 
 def traceback_span(exc: BaseException) -> Span | None:
@@ -127,6 +154,15 @@ def keyword_spans(span: Span | None) -> dict[str, Span]:
         mtime = os.path.getmtime(filename)
     except OSError:
         return {}
+    return dict(_keyword_spans(span, mtime))
+
+
+@functools.lru_cache(maxsize=4096)
+def _keyword_spans(span: Span, mtime: float) -> dict[str, Span]:
+    # Cached per call site and file version: a loop calls one site many times. Callers get
+    # a copy (keyword_spans), so the cached dict is never changed.
+    filename = span.file
+    assert span.line is not None and span.column is not None
     call = _calls_by_start(filename, mtime).get((span.line, span.column))
     if call is None:
         return {}
