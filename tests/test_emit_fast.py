@@ -50,14 +50,16 @@ def _program(wf: Workflow) -> Any:
 def _taken_fast_path(wf: Workflow) -> bool:
     try:
         emit._fast_workflow_json(wf)
-    except emit._NotPlain:
+    except emit._NotPlainError:
         return False
     return True
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_programs(max_tasks=30))
-def test_generated_programs_emit_the_reference_bytes(program: tuple[list[dict], list[dict]]) -> None:
+def test_generated_programs_emit_the_reference_bytes(
+    program: tuple[list[dict], list[dict]],
+) -> None:
     workflows, task_defs = program
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_program(Path(tmp), workflows, task_defs, bundle=True)
@@ -261,7 +263,7 @@ def test_encoder_gives_json_dumps_bytes(value: Any) -> None:
     """Whatever the fast path accepts, orjson writes as json.dumps does (or json writes it)."""
     try:
         plain = emit._plain({"v": value}, False)
-    except emit._NotPlain:
+    except emit._NotPlainError:
         return
     try:
         expected: bytes | type[BaseException] = emit.dumps(plain)
@@ -280,9 +282,9 @@ def test_encoder_edge_cases_are_exercised() -> None:
     assert emit._dumps_plain({"v": -(2**63) - 1}) == emit.dumps({"v": -(2**63) - 1})
     with pytest.raises(UnicodeEncodeError):
         emit._dumps_plain({"v": "\ud800"})
-    with pytest.raises(emit._NotPlain):
+    with pytest.raises(emit._NotPlainError):
         emit._plain(1e-05, False)
-    with pytest.raises(emit._NotPlain):
+    with pytest.raises(emit._NotPlainError):
         emit._plain(float("nan"), False)
     text = "é\u2028\x00\x1f\x7f😀"
     assert emit._dumps_plain({"v": text}) == emit.dumps({"v": text})

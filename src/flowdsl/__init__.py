@@ -10,28 +10,74 @@ def resize_one(fileLocation: str, width: int) -> dict[str, object]:
     return {"fileLocation": resize(fileLocation=fileLocation, width=width).fileLocation}
 """
 
-from flowdsl.authoring import Condition as Condition
-from flowdsl.authoring import FailureInputs as FailureInputs
-from flowdsl.authoring import Inputs as Inputs
-from flowdsl.authoring import Item as Item
-from flowdsl.authoring import Loop as Loop
-from flowdsl.authoring import TaskFunction as TaskFunction
-from flowdsl.authoring import WorkflowFunction as WorkflowFunction
-from flowdsl.authoring import do_while as do_while
-from flowdsl.authoring import dynamic_fork as dynamic_fork
-from flowdsl.authoring import fork as fork
-from flowdsl.authoring import is_in as is_in
-from flowdsl.authoring import is_null as is_null
-from flowdsl.authoring import js as js
-from flowdsl.authoring import sub_workflow as sub_workflow
-from flowdsl.authoring import switch as switch
-from flowdsl.authoring import task as task
-from flowdsl.authoring import when as when
-from flowdsl.authoring import workflow as workflow
-from flowdsl.diagnostics import Diagnostic as Diagnostic
-from flowdsl.diagnostics import Severity as Severity
-from flowdsl.errors import FlowdslError as FlowdslError
-from flowdsl.ir.nodes import Span as Span
+from importlib import import_module as _import_module
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+
+if _TYPE_CHECKING:
+    from flowdsl.authoring import Condition as Condition
+    from flowdsl.authoring import FailureInputs as FailureInputs
+    from flowdsl.authoring import Inputs as Inputs
+    from flowdsl.authoring import Item as Item
+    from flowdsl.authoring import Loop as Loop
+    from flowdsl.authoring import TaskFunction as TaskFunction
+    from flowdsl.authoring import WorkflowFunction as WorkflowFunction
+    from flowdsl.authoring import do_while as do_while
+    from flowdsl.authoring import dynamic_fork as dynamic_fork
+    from flowdsl.authoring import fork as fork
+    from flowdsl.authoring import is_in as is_in
+    from flowdsl.authoring import is_null as is_null
+    from flowdsl.authoring import js as js
+    from flowdsl.authoring import sub_workflow as sub_workflow
+    from flowdsl.authoring import switch as switch
+    from flowdsl.authoring import task as task
+    from flowdsl.authoring import when as when
+    from flowdsl.authoring import workflow as workflow
+    from flowdsl.diagnostics import Diagnostic as Diagnostic
+    from flowdsl.diagnostics import Severity as Severity
+    from flowdsl.errors import FlowdslError as FlowdslError
+    from flowdsl.ir.nodes import Span as Span
+
+# The public names are imported on first use (PEP 562), so that commands that need none of
+# them (``flowdsl --help``) do not pay for pydantic and the authoring API at start-up.
+_EXPORTS: dict[str, str] = {
+    "Condition": "flowdsl.authoring",
+    "FailureInputs": "flowdsl.authoring",
+    "Inputs": "flowdsl.authoring",
+    "Item": "flowdsl.authoring",
+    "Loop": "flowdsl.authoring",
+    "TaskFunction": "flowdsl.authoring",
+    "WorkflowFunction": "flowdsl.authoring",
+    "do_while": "flowdsl.authoring",
+    "dynamic_fork": "flowdsl.authoring",
+    "fork": "flowdsl.authoring",
+    "is_in": "flowdsl.authoring",
+    "is_null": "flowdsl.authoring",
+    "js": "flowdsl.authoring",
+    "sub_workflow": "flowdsl.authoring",
+    "switch": "flowdsl.authoring",
+    "task": "flowdsl.authoring",
+    "when": "flowdsl.authoring",
+    "workflow": "flowdsl.authoring",
+    "Diagnostic": "flowdsl.diagnostics",
+    "Severity": "flowdsl.diagnostics",
+    "FlowdslError": "flowdsl.errors",
+    "Span": "flowdsl.ir.nodes",
+}
+
+
+def __getattr__(name: str) -> _Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __version__ = "0.1.0"
 

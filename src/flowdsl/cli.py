@@ -12,21 +12,43 @@ import time
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from flowdsl import __version__
-from flowdsl.checker import check_targets
-from flowdsl.compiler import compile_workflows
-from flowdsl.conductor.targets import TARGETS
-from flowdsl.config import Config, load_config
 from flowdsl.errors import FlowdslError
-from flowdsl.loader import discover
-from flowdsl.output import diff, write
 from flowdsl.report import EMITTERS, emit_text
 
+if TYPE_CHECKING:
+    from flowdsl.config import Config
+
+# Start-up (issue 11): this module imports only click and light modules. What a command
+# needs (pydantic models, networkx, the tracer, the checks) is imported in its function, and
+# the --target choices are read when an option is parsed or its help shown (_TargetChoice),
+# so `flowdsl --help` pays for none of it. New commands: import inside the command function.
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _TargetChoice(click.Choice):  # type: ignore[type-arg]
+    """click.Choice over the Conductor target versions, loaded on first use."""
+
+    def __init__(self) -> None:
+        self._loaded: tuple[str, ...] | None = None
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if self._loaded is None:
+            from flowdsl.conductor.targets import TARGETS
+
+            self._loaded = tuple(sorted(TARGETS))
+        return self._loaded
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        pass  # click.Choice.__init__ sets the (empty) choices given above
 
 
 def _input_errors(fn: F) -> F:
@@ -44,6 +66,8 @@ def _input_errors(fn: F) -> F:
 
 
 def _config(owner_email: str | None, target: str | None) -> Config:
+    from flowdsl.config import load_config
+
     return load_config().with_overrides(owner_email=owner_email, target=target)
 
 
@@ -69,7 +93,7 @@ def main() -> None:
 @click.option("-o", "--out-dir", help="Output directory (default: out_dir of [tool.flowdsl]).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if any file would change.")
 @click.option("--owner-email", help="ownerEmail for definitions that set none.")
-@click.option("--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to emit for.")
+@click.option("--target", type=_TargetChoice(), help="Conductor version to emit for.")
 @_input_errors
 def compile_command(
     targets: Sequence[str],
@@ -83,6 +107,10 @@ def compile_command(
     TARGETS are .py files, directories, or dotted module paths (module or module:function).
     Writes OUT_DIR/workflows/<name>.v<version>.json and OUT_DIR/tasks/<name>.json.
     """
+    from flowdsl.compiler import compile_workflows
+    from flowdsl.loader import discover
+    from flowdsl.output import diff, write
+
     started = time.perf_counter()
     config = _config(owner_email, target)
     destination = _out_dir(config, out_dir)
@@ -133,9 +161,7 @@ def compile_command(
     help="human: ruff-style lines; json: a JSON array only; github: Actions annotations.",
 )
 @click.option("--strict", is_flag=True, default=None, help="Warnings fail the check too.")
-@click.option(
-    "--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to check for."
-)
+@click.option("--target", type=_TargetChoice(), help="Conductor version to check for.")
 @click.option("--owner-email", help="ownerEmail assumed for definitions that set none.")
 @_input_errors
 def check_command(
@@ -151,6 +177,8 @@ def check_command(
     definitions, or lists of either. Exit 0 when there are no errors (warnings too, with
     --strict), 1 when there are, 2 when a target cannot be read.
     """
+    from flowdsl.checker import check_targets
+
     config = _config(owner_email, target)
     if strict is not None:
         config = config.with_overrides(strict=strict)

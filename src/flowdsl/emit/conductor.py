@@ -67,7 +67,7 @@ def task_json(task: Task) -> dict[str, Any]:
 def workflow_json(workflow: Workflow) -> dict[str, Any]:
     try:
         return _fast_workflow_json(workflow)
-    except _NotPlain:
+    except _NotPlainError:
         return _model_workflow_json(workflow)
 
 
@@ -131,7 +131,7 @@ def emit_program(program: Program) -> dict[str, bytes]:
     for wf in program.workflows:
         try:
             text = _dumps_plain(_fast_workflow_json(wf))
-        except _NotPlain:
+        except _NotPlainError:
             text = dumps(_model_workflow_json(wf))
         files[workflow_path(wf)] = text
     for td in program.task_defs.values():
@@ -142,7 +142,7 @@ def emit_program(program: Program) -> dict[str, bytes]:
 # -- the fast path ------------------------------------------------------------------------
 
 
-class _NotPlain(Exception):
+class _NotPlainError(Exception):
     """A value the fast path does not reproduce exactly: emit this document through pydantic."""
 
 
@@ -156,7 +156,7 @@ def _float_ok(value: float) -> bool:
 
 def _plain(value: Any, resolved: bool) -> Any:
     """An IR value as JSON, as :func:`resolved_value` (``resolved``) or :func:`literal_value`
-    make it; raises :class:`_NotPlain` for anything but exact JSON types (a str or dict
+    make it; raises :class:`_NotPlainError` for anything but exact JSON types (a str or dict
     subclass, a tuple-keyed dict, a set, a NaN...), which pydantic's dump might change."""
     kind = type(value)
     if kind is str:
@@ -165,7 +165,7 @@ def _plain(value: Any, resolved: bool) -> Any:
         out: dict[str, Any] = {}
         for key, item in value.items():
             if type(key) is not str:
-                raise _NotPlain
+                raise _NotPlainError
             out[key] = _plain(item, resolved)
         return out
     if kind is Ref:
@@ -178,7 +178,7 @@ def _plain(value: Any, resolved: bool) -> Any:
         return resolved_value(value)
     if kind is float and _float_ok(value):
         return value
-    raise _NotPlain
+    raise _NotPlainError
 
 
 Converter = Callable[[Any], Any]
@@ -208,20 +208,20 @@ def _constrained(check: Converter, metadata: list[Any]) -> Converter:
     def constrained(value: Any) -> Any:
         out = check(value)
         if out is not None and not all(ok(out) for ok in bounds):
-            raise _NotPlain
+            raise _NotPlainError
         return out
 
     return constrained
 
 
 def _refuse(value: Any) -> Any:
-    raise _NotPlain
+    raise _NotPlainError
 
 
 def _exact(kind: type) -> Converter:
     def convert(value: Any) -> Any:
         if type(value) is not kind:
-            raise _NotPlain
+            raise _NotPlainError
         return value
 
     return convert
@@ -229,7 +229,7 @@ def _exact(kind: type) -> Converter:
 
 def _converter(annotation: Any) -> Converter:
     """What pydantic's validate + JSON dump does to a value of a model field, for the values
-    it leaves unchanged; anything else raises :class:`_NotPlain`."""
+    it leaves unchanged; anything else raises :class:`_NotPlainError`."""
     if annotation is Any:
         return lambda value: _plain(value, False)
     origin = typing.get_origin(annotation)
@@ -248,7 +248,7 @@ def _converter(annotation: Any) -> Converter:
                 return by_type[members[0]](value)
             convert = by_type.get(type(value))
             if convert is None:
-                raise _NotPlain
+                raise _NotPlainError
             return convert(value)
 
         return union
@@ -259,7 +259,7 @@ def _converter(annotation: Any) -> Converter:
 
         def enum(value: Any) -> Any:
             if type(value) is not str or value not in values:
-                raise _NotPlain
+                raise _NotPlainError
             return value
 
         return enum
@@ -268,7 +268,7 @@ def _converter(annotation: Any) -> Converter:
 
         def sequence(value: Any) -> Any:
             if type(value) is not list:
-                raise _NotPlain
+                raise _NotPlainError
             return [item(v) for v in value]
 
         return sequence
@@ -277,11 +277,11 @@ def _converter(annotation: Any) -> Converter:
 
         def mapping(value: Any) -> Any:
             if type(value) is not dict:
-                raise _NotPlain
+                raise _NotPlainError
             out: dict[str, Any] = {}
             for key, v in value.items():
                 if type(key) is not str:
-                    raise _NotPlain
+                    raise _NotPlainError
                 out[key] = entry(v)
             return out
 
@@ -313,12 +313,12 @@ def _model_dict(
     """``model.model_validate(data).to_json_dict()`` for plain data: keys in the model's
     order, each value converted, except those in ``done`` (built by this path already)."""
     if type(data) is not dict:
-        raise _NotPlain
+        raise _NotPlainError
     fields = _fields(model)
     try:
         keys = sorted(data, key=lambda k: fields[k][0])
     except KeyError:
-        raise _NotPlain from None  # a field the model does not have (or a snake_case name)
+        raise _NotPlainError from None  # a field the model does not have (or a snake_case name)
     return {k: data[k] if k in done else fields[k][1](data[k]) for k in keys}
 
 
@@ -329,18 +329,18 @@ _BLOCK_DONE = frozenset(("decisionCases", "defaultCase", "forkTasks", "loopOver"
 def _fast_task_json(task: Task) -> dict[str, Any]:
     name, ref, kind = task.name, task.ref, task.type
     if type(name) is not str or type(ref) is not str or type(kind) is not str:
-        raise _NotPlain
+        raise _NotPlainError
     if not name or not ref:
-        raise _NotPlain  # min_length=1: pydantic refuses
+        raise _NotPlainError  # min_length=1: pydantic refuses
     data: dict[str, Any] = {"name": name, "taskReferenceName": ref}
     description = task.description
     if description:
         if type(description) is not str:
-            raise _NotPlain
+            raise _NotPlainError
         data["description"] = description
     inputs = _plain(task.inputs, True)
     if type(inputs) is not dict:
-        raise _NotPlain
+        raise _NotPlainError
     data["inputParameters"] = inputs
     data["type"] = kind
     if not task.fields and not task.blocks and task.inline_workflow is None:
@@ -367,7 +367,7 @@ def _fast_task_json(task: Task) -> dict[str, Any]:
 
 
 def _fast_workflow_json(workflow: Workflow) -> dict[str, Any]:
-    """What :func:`_model_workflow_json` returns, in one pass, or :class:`_NotPlain`."""
+    """What :func:`_model_workflow_json` returns, in one pass, or :class:`_NotPlainError`."""
     data: dict[str, Any] = {"name": workflow.name}
     if workflow.description:
         data["description"] = workflow.description
@@ -383,7 +383,7 @@ def _fast_workflow_json(workflow: Workflow) -> dict[str, Any]:
     # is converted and checked against the model.
     done = frozenset(()) if "tasks" in workflow.fields else frozenset(("tasks",))
     if not tasks:
-        raise _NotPlain  # WorkflowDef.tasks: min_length=1
+        raise _NotPlainError  # WorkflowDef.tasks: min_length=1
     return _model_dict(_ModelWorkflowDef, data, done)
 
 
