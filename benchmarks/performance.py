@@ -479,10 +479,8 @@ def summary(
     for shape, fit in fitted.items():
         values = [v for k, v in fit.items() if k in ("time", "mem") and v is not None]
         if values:
-            print(
-                f"  {shape} exponents time {fit['time'] or 0:.2f}, memory {fit['mem'] or 0:.2f} "
-                f"(<= 1.1: {verdict(max(values) <= 1.1)})"
-            )
+            shown = ", ".join(f"{k} {fit[k]:.2f}" for k in ("time", "mem") if fit[k] is not None)
+            print(f"  {shape} exponents: {shown} (<= 1.1: {verdict(max(values) <= 1.1)})")
     if starts:
         base = starts["python -c pass"]
         help_time = starts["flowdsl --help"]
