@@ -7,6 +7,8 @@ import functools
 import linecache
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import CodeType, FrameType
 
 from flowdsl.ir.nodes import Span
@@ -72,24 +74,56 @@ def frame_span(frame: FrameType) -> Span:
 # thousand-task chain calls one), and a Span is immutable: resolve the position, the
 # character column and the display path once per (code object, instruction offset). Keyed by
 # id(code) with the code object kept in the entry (so the id cannot be reused while cached);
-# code objects compare equal across files, so they are not keys themselves. Dropped when the
-# working directory (which display paths depend on) changes, or when it grows large.
+# code objects compare equal across files, so they are not keys themselves. Used only while
+# a trace runs, and emptied when one starts and ends (sites_cached): the working directory,
+# which display paths depend on, and the files may change in between; and when it is large.
 _SITES: dict[int, tuple[CodeType, dict[int, Span]]] = {}
-_SITES_CWD: list[str] = [""]
 _SITES_MAX = 4096
+# File name -> whether it is flowdsl's own code (or importlib's).
+_INTERNAL: dict[str, bool] = {}
+
+
+_TRACING = [0]  # traces under way: positions are cached only while one runs
+
+
+@contextmanager
+def sites_cached() -> Iterator[None]:
+    """Cache call-site positions while a trace runs, and only then (issue 11)."""
+    if _TRACING[0] == 0:
+        _forget_sites()
+    _TRACING[0] += 1
+    try:
+        yield
+    finally:
+        _TRACING[0] -= 1
+        if _TRACING[0] == 0:
+            _forget_sites()
+
+
+def _forget_sites() -> None:
+    _SITES.clear()
+    _INTERNAL.clear()
+    _keyword_spans.cache_clear()
 
 
 def call_site() -> Span | None:
     frame: FrameType | None = sys._getframe(1)
-    while frame is not None and _is_internal(frame.f_code.co_filename):
+    internal = _INTERNAL
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        known = internal.get(filename)
+        if known is None:
+            known = internal[filename] = _is_internal(filename)
+        if not known:
+            break
         frame = frame.f_back
     if frame is None:
         return None
+    if not _TRACING[0]:
+        return frame_span(frame)
     code = frame.f_code
-    cwd = os.getcwd()
-    if cwd != _SITES_CWD[0] or len(_SITES) > _SITES_MAX:
+    if len(_SITES) > _SITES_MAX:
         _SITES.clear()
-        _SITES_CWD[0] = cwd
     entry = _SITES.get(id(code))
     if entry is None or entry[0] is not code:
         entry = _SITES[id(code)] = (code, {})
@@ -149,19 +183,20 @@ def keyword_spans(span: Span | None) -> dict[str, Span]:
     """For a call starting at ``span``, the span of each ``name=`` keyword argument in it."""
     if span is None or span.line is None or span.column is None:
         return {}
+    if not _TRACING[0]:
+        return dict(_keyword_spans.__wrapped__(span))
+    return dict(_keyword_spans(span))
+
+
+@functools.lru_cache(maxsize=4096)
+def _keyword_spans(span: Span) -> dict[str, Span]:
+    # Cached per call site while a trace runs (sites_cached): a loop calls one site
+    # many times. Callers get a copy (keyword_spans), so the cached dict never changes.
     filename = span.file
     try:
         mtime = os.path.getmtime(filename)
     except OSError:
         return {}
-    return dict(_keyword_spans(span, mtime))
-
-
-@functools.lru_cache(maxsize=4096)
-def _keyword_spans(span: Span, mtime: float) -> dict[str, Span]:
-    # Cached per call site and file version: a loop calls one site many times. Callers get
-    # a copy (keyword_spans), so the cached dict is never changed.
-    filename = span.file
     assert span.line is not None and span.column is not None
     call = _calls_by_start(filename, mtime).get((span.line, span.column))
     if call is None:
