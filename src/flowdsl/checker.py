@@ -20,7 +20,6 @@ from flowdsl.diagnostics import Diagnostic
 from flowdsl.frontends.json_reader import read_json_targets
 from flowdsl.ir.nodes import Program
 from flowdsl.jsonsource import resolve_spans
-from flowdsl.loader import discover
 from flowdsl.passes import fill_owner_email
 
 _SKIP = {"__pycache__", "node_modules", ".git", ".venv", "venv", "build", "dist"}
@@ -70,7 +69,14 @@ def check_targets(targets: Sequence[str], config: Config) -> CheckResult:
 
 def _check_targets(targets: Sequence[str], config: Config) -> CheckResult:
     python, json_targets = split_targets(targets)
-    program, diagnostics = build_program(discover(python)) if python else (Program(), [])
+    if python:
+        # The loader and the tracer only when there is Python to trace: checking JSON alone
+        # starts faster without them (issue 11).
+        from flowdsl.loader import discover  # noqa: PLC0415
+
+        program, diagnostics = build_program(discover(python))
+    else:
+        program, diagnostics = Program(), []
     # As `flowdsl compile` would: Python definitions take the configured ownerEmail.
     program = fill_owner_email(program, config.owner_email)
     if json_targets:

@@ -6,8 +6,8 @@ import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from flowdsl.authoring._workflow import WorkflowFunction
 from flowdsl.checks import run_checks
 from flowdsl.conductor.targets import get_target
 from flowdsl.config import Config
@@ -19,6 +19,9 @@ from flowdsl.diagnostics import (
 from flowdsl.emit.conductor import emit_program
 from flowdsl.ir.nodes import Program, TaskDef
 from flowdsl.passes import fill_owner_email
+
+if TYPE_CHECKING:  # the tracer is imported by what traces (loader), not by `flowdsl check`
+    from flowdsl.authoring._workflow import WorkflowFunction
 
 
 @dataclass
