@@ -18,37 +18,48 @@ import click
 
 from flowdsl import __version__
 from flowdsl.errors import FlowdslError
-from flowdsl.report import EMITTERS, emit_text
 
 if TYPE_CHECKING:
     from flowdsl.config import Config
 
 # Start-up (issue 11): this module imports only click and light modules. What a command
-# needs (pydantic models, networkx, the tracer, the checks) is imported in its function, and
-# the --target choices are read when an option is parsed or its help shown (_TargetChoice),
-# so `flowdsl --help` pays for none of it. New commands: import inside the command function.
+# needs (pydantic models, networkx, the tracer, the checks, the report formats) is imported
+# in its function, and option choices that need a module are read when the option is parsed
+# or its help shown (_LazyChoice), so `flowdsl --help` pays for none of it. New commands:
+# import inside the command function.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _TargetChoice(click.Choice):  # type: ignore[type-arg]
-    """click.Choice over the Conductor target versions, loaded on first use."""
+class _LazyChoice(click.Choice):  # type: ignore[type-arg]
+    """click.Choice whose choices are loaded on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
         self._loaded: tuple[str, ...] | None = None
         super().__init__(())
 
     @property
     def choices(self) -> tuple[str, ...]:
         if self._loaded is None:
-            from flowdsl.conductor.targets import TARGETS
-
-            self._loaded = tuple(sorted(TARGETS))
+            self._loaded = tuple(self._load())
         return self._loaded
 
     @choices.setter
     def choices(self, value: Any) -> None:
         pass  # click.Choice.__init__ sets the (empty) choices given above
+
+
+def _targets() -> list[str]:
+    from flowdsl.conductor.targets import TARGETS
+
+    return sorted(TARGETS)
+
+
+def _formats() -> list[str]:
+    from flowdsl.report import EMITTERS
+
+    return sorted(EMITTERS)
 
 
 def _input_errors(fn: F) -> F:
@@ -93,7 +104,7 @@ def main() -> None:
 @click.option("-o", "--out-dir", help="Output directory (default: out_dir of [tool.flowdsl]).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if any file would change.")
 @click.option("--owner-email", help="ownerEmail for definitions that set none.")
-@click.option("--target", type=_TargetChoice(), help="Conductor version to emit for.")
+@click.option("--target", type=_LazyChoice(_targets), help="Conductor version to emit for.")
 @_input_errors
 def compile_command(
     targets: Sequence[str],
@@ -110,6 +121,7 @@ def compile_command(
     from flowdsl.compiler import compile_workflows
     from flowdsl.loader import discover
     from flowdsl.output import diff, write
+    from flowdsl.report import emit_text
 
     started = time.perf_counter()
     config = _config(owner_email, target)
@@ -155,13 +167,13 @@ def compile_command(
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(sorted(EMITTERS)),
+    type=_LazyChoice(_formats),
     default="human",
     show_default=True,
     help="human: ruff-style lines; json: a JSON array only; github: Actions annotations.",
 )
 @click.option("--strict", is_flag=True, default=None, help="Warnings fail the check too.")
-@click.option("--target", type=_TargetChoice(), help="Conductor version to check for.")
+@click.option("--target", type=_LazyChoice(_targets), help="Conductor version to check for.")
 @click.option("--owner-email", help="ownerEmail assumed for definitions that set none.")
 @_input_errors
 def check_command(
@@ -178,6 +190,7 @@ def check_command(
     --strict), 1 when there are, 2 when a target cannot be read.
     """
     from flowdsl.checker import check_targets
+    from flowdsl.report import EMITTERS
 
     config = _config(owner_email, target)
     if strict is not None:
