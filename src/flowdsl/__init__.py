@@ -10,49 +10,117 @@ def resize_one(fileLocation: str, width: int) -> dict[str, object]:
     return {"fileLocation": resize(fileLocation=fileLocation, width=width).fileLocation}
 """
 
-from flowdsl.authoring import Condition as Condition
-from flowdsl.authoring import EventOutput as EventOutput
-from flowdsl.authoring import FailureInputs as FailureInputs
-from flowdsl.authoring import HttpOutput as HttpOutput
-from flowdsl.authoring import HttpResponse as HttpResponse
-from flowdsl.authoring import InlineOutput as InlineOutput
-from flowdsl.authoring import Inputs as Inputs
-from flowdsl.authoring import Item as Item
-from flowdsl.authoring import JsonJqOutput as JsonJqOutput
-from flowdsl.authoring import Loop as Loop
-from flowdsl.authoring import StartWorkflowOutput as StartWorkflowOutput
-from flowdsl.authoring import TaskFunction as TaskFunction
-from flowdsl.authoring import TaskOptions as TaskOptions
-from flowdsl.authoring import WorkflowContext as WorkflowContext
-from flowdsl.authoring import WorkflowFunction as WorkflowFunction
-from flowdsl.authoring import do_while as do_while
-from flowdsl.authoring import dynamic as dynamic
-from flowdsl.authoring import dynamic_fork as dynamic_fork
-from flowdsl.authoring import event as event
-from flowdsl.authoring import fork as fork
-from flowdsl.authoring import http as http
-from flowdsl.authoring import human as human
-from flowdsl.authoring import inline as inline
-from flowdsl.authoring import is_in as is_in
-from flowdsl.authoring import is_null as is_null
-from flowdsl.authoring import js as js
-from flowdsl.authoring import json_jq as json_jq
-from flowdsl.authoring import kafka_publish as kafka_publish
-from flowdsl.authoring import noop as noop
-from flowdsl.authoring import set_variable as set_variable
-from flowdsl.authoring import start_workflow as start_workflow
-from flowdsl.authoring import sub_workflow as sub_workflow
-from flowdsl.authoring import switch as switch
-from flowdsl.authoring import task as task
-from flowdsl.authoring import terminate as terminate
-from flowdsl.authoring import wait as wait
-from flowdsl.authoring import when as when
-from flowdsl.authoring import workflow as workflow
-from flowdsl.authoring import workflow_context as workflow_context
-from flowdsl.diagnostics import Diagnostic as Diagnostic
-from flowdsl.diagnostics import Severity as Severity
-from flowdsl.errors import FlowdslError as FlowdslError
-from flowdsl.ir.nodes import Span as Span
+from importlib import import_module as _import_module
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+
+if _TYPE_CHECKING:
+    from flowdsl.authoring import Condition as Condition
+    from flowdsl.authoring import EventOutput as EventOutput
+    from flowdsl.authoring import FailureInputs as FailureInputs
+    from flowdsl.authoring import HttpOutput as HttpOutput
+    from flowdsl.authoring import HttpResponse as HttpResponse
+    from flowdsl.authoring import InlineOutput as InlineOutput
+    from flowdsl.authoring import Inputs as Inputs
+    from flowdsl.authoring import Item as Item
+    from flowdsl.authoring import JsonJqOutput as JsonJqOutput
+    from flowdsl.authoring import Loop as Loop
+    from flowdsl.authoring import StartWorkflowOutput as StartWorkflowOutput
+    from flowdsl.authoring import TaskFunction as TaskFunction
+    from flowdsl.authoring import TaskOptions as TaskOptions
+    from flowdsl.authoring import WorkflowContext as WorkflowContext
+    from flowdsl.authoring import WorkflowFunction as WorkflowFunction
+    from flowdsl.authoring import do_while as do_while
+    from flowdsl.authoring import dynamic as dynamic
+    from flowdsl.authoring import dynamic_fork as dynamic_fork
+    from flowdsl.authoring import event as event
+    from flowdsl.authoring import fork as fork
+    from flowdsl.authoring import http as http
+    from flowdsl.authoring import human as human
+    from flowdsl.authoring import inline as inline
+    from flowdsl.authoring import is_in as is_in
+    from flowdsl.authoring import is_null as is_null
+    from flowdsl.authoring import js as js
+    from flowdsl.authoring import json_jq as json_jq
+    from flowdsl.authoring import kafka_publish as kafka_publish
+    from flowdsl.authoring import noop as noop
+    from flowdsl.authoring import set_variable as set_variable
+    from flowdsl.authoring import start_workflow as start_workflow
+    from flowdsl.authoring import sub_workflow as sub_workflow
+    from flowdsl.authoring import switch as switch
+    from flowdsl.authoring import task as task
+    from flowdsl.authoring import terminate as terminate
+    from flowdsl.authoring import wait as wait
+    from flowdsl.authoring import when as when
+    from flowdsl.authoring import workflow as workflow
+    from flowdsl.authoring import workflow_context as workflow_context
+    from flowdsl.diagnostics import Diagnostic as Diagnostic
+    from flowdsl.diagnostics import Severity as Severity
+    from flowdsl.errors import FlowdslError as FlowdslError
+    from flowdsl.ir.nodes import Span as Span
+
+# The public names are imported on first use (PEP 562), so that commands that need none of
+# them (``flowdsl --help``) do not pay for pydantic and the authoring API at start-up. A new
+# public name goes into _EXPORTS and the TYPE_CHECKING block above.
+_EXPORTS: dict[str, str] = {
+    "Condition": "flowdsl.authoring",
+    "EventOutput": "flowdsl.authoring",
+    "FailureInputs": "flowdsl.authoring",
+    "HttpOutput": "flowdsl.authoring",
+    "HttpResponse": "flowdsl.authoring",
+    "InlineOutput": "flowdsl.authoring",
+    "Inputs": "flowdsl.authoring",
+    "Item": "flowdsl.authoring",
+    "JsonJqOutput": "flowdsl.authoring",
+    "Loop": "flowdsl.authoring",
+    "StartWorkflowOutput": "flowdsl.authoring",
+    "TaskFunction": "flowdsl.authoring",
+    "TaskOptions": "flowdsl.authoring",
+    "WorkflowContext": "flowdsl.authoring",
+    "WorkflowFunction": "flowdsl.authoring",
+    "do_while": "flowdsl.authoring",
+    "dynamic": "flowdsl.authoring",
+    "dynamic_fork": "flowdsl.authoring",
+    "event": "flowdsl.authoring",
+    "fork": "flowdsl.authoring",
+    "http": "flowdsl.authoring",
+    "human": "flowdsl.authoring",
+    "inline": "flowdsl.authoring",
+    "is_in": "flowdsl.authoring",
+    "is_null": "flowdsl.authoring",
+    "js": "flowdsl.authoring",
+    "json_jq": "flowdsl.authoring",
+    "kafka_publish": "flowdsl.authoring",
+    "noop": "flowdsl.authoring",
+    "set_variable": "flowdsl.authoring",
+    "start_workflow": "flowdsl.authoring",
+    "sub_workflow": "flowdsl.authoring",
+    "switch": "flowdsl.authoring",
+    "task": "flowdsl.authoring",
+    "terminate": "flowdsl.authoring",
+    "wait": "flowdsl.authoring",
+    "when": "flowdsl.authoring",
+    "workflow": "flowdsl.authoring",
+    "workflow_context": "flowdsl.authoring",
+    "Diagnostic": "flowdsl.diagnostics",
+    "Severity": "flowdsl.diagnostics",
+    "FlowdslError": "flowdsl.errors",
+    "Span": "flowdsl.ir.nodes",
+}
+
+
+def __getattr__(name: str) -> _Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
 
 __version__ = "0.1.0"
 

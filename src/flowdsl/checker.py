@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flowdsl.checks import run_checks
-from flowdsl.compiler import build_program
+from flowdsl.compiler import build_program, collector_paused
 from flowdsl.conductor.targets import get_target
 from flowdsl.config import Config
 from flowdsl.diagnostics import Diagnostic
@@ -20,7 +20,6 @@ from flowdsl.files import walk
 from flowdsl.frontends.json_reader import read_json_targets
 from flowdsl.ir.nodes import Program
 from flowdsl.jsonsource import resolve_spans
-from flowdsl.loader import discover
 from flowdsl.passes import fill_owner_email
 from flowdsl.report import collapse
 
@@ -62,8 +61,20 @@ def split_targets(targets: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 def check_targets(targets: Sequence[str], config: Config) -> CheckResult:
+    with collector_paused():
+        return _check_targets(targets, config)
+
+
+def _check_targets(targets: Sequence[str], config: Config) -> CheckResult:
     python, json_targets = split_targets(targets)
-    program, diagnostics = build_program(discover(python)) if python else (Program(), [])
+    if python:
+        # The loader and the tracer only when there is Python to trace: checking JSON alone
+        # starts faster without them (issue 11).
+        from flowdsl.loader import discover  # noqa: PLC0415
+
+        program, diagnostics = build_program(discover(python))
+    else:
+        program, diagnostics = Program(), []
     # As `flowdsl compile` would: Python definitions take the configured ownerEmail.
     program = fill_owner_email(program, config.owner_email)
     if json_targets:

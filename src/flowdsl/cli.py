@@ -23,25 +23,62 @@ import traceback
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from flowdsl import __version__, interrupts
-from flowdsl.checker import check_targets
-from flowdsl.compiler import compile_workflows
-from flowdsl.conductor.targets import TARGETS
-from flowdsl.config import Config, load_config
-from flowdsl.diagnostics import Diagnostic
 from flowdsl.errors import FlowdslError, UsageError
-from flowdsl.loader import discover
-from flowdsl.output import diff, write, write_file
-from flowdsl.render.diagram import DiagramOptions, render_diagrams
-from flowdsl.render.docs import DIAGRAM_DIR, render_pages
-from flowdsl.render.layout import FORMATS, LayoutError, require_engine
-from flowdsl.report import EMITTERS, emit_text
+
+if TYPE_CHECKING:
+    from flowdsl.config import Config
+    from flowdsl.diagnostics import Diagnostic
+    from flowdsl.render.diagram import DiagramOptions
+
+# Start-up: this module imports only click and light modules. What a command needs
+# (pydantic models, networkx, the tracer, the checks, the renderers, the report formats) is
+# imported in its function, and option choices that need a module are read when the option
+# is parsed or its help shown (_LazyChoice), so `flowdsl --help` pays for none of it. New
+# commands: import inside the command function.
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _LazyChoice(click.Choice):  # type: ignore[type-arg]
+    """click.Choice whose choices are loaded on first use."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        self._loaded: tuple[str, ...] | None = None
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if self._loaded is None:
+            self._loaded = tuple(self._load())
+        return self._loaded
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        pass  # click.Choice.__init__ sets the (empty) choices given above
+
+
+def _target_versions() -> list[str]:
+    from flowdsl.conductor.targets import TARGETS
+
+    return sorted(TARGETS)
+
+
+def _report_formats() -> list[str]:
+    from flowdsl.report import EMITTERS
+
+    return sorted(EMITTERS)
+
+
+def _diagram_formats() -> list[str]:
+    from flowdsl.render.layout import FORMATS
+
+    return list(FORMATS)
 
 
 def _one_line(text: str) -> str:
@@ -175,6 +212,8 @@ def _targets(targets: Sequence[str]) -> Sequence[str]:
 
 
 def _config(owner_email: str | None, target: str | None) -> Config:
+    from flowdsl.config import load_config
+
     return load_config().with_overrides(owner_email=owner_email, target=target)
 
 
@@ -213,11 +252,11 @@ def main() -> None:
 @click.option("-o", "--out-dir", help="Output directory (default: out_dir of [tool.flowdsl]).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if any file would change.")
 @click.option("--owner-email", help="ownerEmail for definitions that set none.")
-@click.option("--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to emit for.")
+@click.option("--target", type=_LazyChoice(_target_versions), help="Conductor version to emit for.")
 @click.option(
     "--diagrams",
     "diagram_format",
-    type=click.Choice(FORMATS),
+    type=_LazyChoice(_diagram_formats),
     help="Also write OUT_DIR/diagrams/<name>.v<version>.FORMAT for each workflow.",
 )
 @_input_errors
@@ -235,6 +274,13 @@ def compile_command(
     Writes OUT_DIR/workflows/<name>.v<version>.json and OUT_DIR/tasks/<name>.json (and,
     with --diagrams, OUT_DIR/diagrams/).
     """
+    from flowdsl.compiler import compile_workflows
+    from flowdsl.loader import discover
+    from flowdsl.output import diff, write
+    from flowdsl.render.diagram import render_diagrams
+    from flowdsl.render.layout import require_engine
+    from flowdsl.report import emit_text
+
     started = time.perf_counter()
     targets = _targets(targets)
     config = _config(owner_email, target)
@@ -290,14 +336,14 @@ def compile_command(
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(sorted(EMITTERS)),
+    type=_LazyChoice(_report_formats),
     default="human",
     show_default=True,
     help="human: ruff-style lines; json: a JSON array only; github: Actions annotations.",
 )
 @click.option("--strict", is_flag=True, default=None, help="Warnings fail the check too.")
 @click.option(
-    "--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to check for."
+    "--target", type=_LazyChoice(_target_versions), help="Conductor version to check for."
 )
 @click.option("--owner-email", help="ownerEmail assumed for definitions that set none.")
 @_input_errors
@@ -314,6 +360,9 @@ def check_command(
     definitions, or lists of either. Exit 0 when there are no errors (warnings too, with
     --strict), 1 when there are, 2 when a target cannot be read.
     """
+    from flowdsl.checker import check_targets
+    from flowdsl.report import EMITTERS
+
     try:
         targets = _targets(targets)
         config = _config(owner_email, target)
@@ -341,6 +390,8 @@ def check_command(
 def _diagram_options(
     data_flow: bool, expand: bool, findings: bool, legend: bool, diagnostics: Sequence[Diagnostic]
 ) -> DiagramOptions:
+    from flowdsl.render.diagram import DiagramOptions
+
     return DiagramOptions(
         data_flow=data_flow,
         expand_subworkflows=expand,
@@ -350,12 +401,16 @@ def _diagram_options(
 
 
 def _write_all(destination: Path, files: dict[str, bytes]) -> None:
+    from flowdsl.output import write_file
+
     for name, content in sorted(files.items()):
         write_file(destination / name, content)
 
 
 def _report_untraced(diagnostics: Sequence[Diagnostic]) -> None:
     """Workflows that could not be traced are missing from the output: say so."""
+    from flowdsl.report import emit_text
+
     untraced = [d for d in diagnostics if d.is_error and d.code.startswith("FD0")]
     if untraced:
         emit_text(untraced, sys.stderr)
@@ -367,7 +422,7 @@ def _report_untraced(diagnostics: Sequence[Diagnostic]) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=_LazyChoice(_diagram_formats),
     default="svg",
     show_default=True,
     help="svg (ids and tooltips), png, pdf, or dot (the Graphviz source).",
@@ -381,7 +436,7 @@ def _report_untraced(diagnostics: Sequence[Diagnostic]) -> None:
 @click.option("--findings", is_flag=True, help="Outline the tasks `flowdsl check` reports on.")
 @click.option("--no-legend", is_flag=True, help="Leave the legend out.")
 @click.option(
-    "--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to check for."
+    "--target", type=_LazyChoice(_target_versions), help="Conductor version to check for."
 )
 @_input_errors
 def diagram_command(
@@ -399,6 +454,10 @@ def diagram_command(
     Writes OUT_DIR/<name>.v<version>.<format>, each file replaced atomically. Without
     Graphviz's `dot` (or graphviz-pure), writes the .dot sources instead and exits 2.
     """
+    from flowdsl.checker import check_targets
+    from flowdsl.render.diagram import render_diagrams
+    from flowdsl.render.layout import LayoutError, require_engine
+
     config = _config(None, target)
     result = check_targets(targets, config)
     _report_untraced(result.diagnostics)
@@ -431,7 +490,7 @@ def diagram_command(
     help="Directory of jinja2 templates replacing the built-in ones of the same name.",
 )
 @click.option(
-    "--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to check for."
+    "--target", type=_LazyChoice(_target_versions), help="Conductor version to check for."
 )
 @_input_errors
 def docs_command(
@@ -443,6 +502,11 @@ def docs_command(
     OUT_DIR/diagrams/) and OUT_DIR/index.md. Nothing is written when a page or a diagram
     cannot be made (exit 2).
     """
+    from flowdsl.checker import check_targets
+    from flowdsl.render.diagram import render_diagrams
+    from flowdsl.render.docs import DIAGRAM_DIR, render_pages
+    from flowdsl.render.layout import require_engine
+
     config = _config(None, target)
     engine = require_engine("svg")
     result = check_targets(targets, config)
@@ -475,6 +539,7 @@ def _client(server: str | None) -> Any:
 
 
 def _bundle(targets: Sequence[str], owner_email: str | None, target: str | None) -> Any:
+    from flowdsl.report import emit_text
     from flowdsl.server.definitions import load_bundle
 
     bundle = load_bundle(targets, _config(owner_email, target))
@@ -492,7 +557,7 @@ def _bundle(targets: Sequence[str], owner_email: str | None, target: str | None)
 @click.option("--dry-run", is_flag=True, help="Validate on the server; register nothing.")
 @click.option("--overwrite", is_flag=True, help="Replace registered definitions that differ.")
 @click.option("--owner-email", help="ownerEmail for definitions that set none.")
-@click.option("--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to emit for.")
+@click.option("--target", type=_LazyChoice(_target_versions), help="Conductor version to emit for.")
 @_input_errors
 def register_command(
     targets: Sequence[str],
@@ -512,6 +577,7 @@ def register_command(
     $CONDUCTOR_AUTH_SECRET. Exit 0 when done, 1 on findings or refusals, 2 when the
     server cannot be reached or a target cannot be read.
     """
+    from flowdsl.report import emit_text
     from flowdsl.server.deploy import register
 
     bundle = _bundle(targets, owner_email, target)
@@ -532,7 +598,7 @@ def register_command(
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--server", help=_SERVER_HELP)
 @click.option("--owner-email", help="ownerEmail for definitions that set none.")
-@click.option("--target", type=click.Choice(sorted(TARGETS)), help="Conductor version to emit for.")
+@click.option("--target", type=_LazyChoice(_target_versions), help="Conductor version to emit for.")
 @_input_errors
 def diff_command(
     targets: Sequence[str], server: str | None, owner_email: str | None, target: str | None

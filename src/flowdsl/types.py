@@ -32,8 +32,26 @@ def declared_fields(annotation: Any) -> dict[str, Any] | None:
     return None
 
 
+_MEMBER_TYPES: dict[tuple[Any, type, str | int], Any] = {}
+
+
 def member_type(annotation: Any, item: str | int) -> Any:
     """The type of ``value[item]`` / ``value.item`` for a value of type ``annotation``."""
+    # Memoized: a traced workflow asks the same few (type, key) questions many times.
+    key = (annotation, type(item), item)
+    try:
+        return _MEMBER_TYPES[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable annotation
+        return _member_type(annotation, item)
+    if len(_MEMBER_TYPES) > 4096:
+        _MEMBER_TYPES.clear()
+    found = _MEMBER_TYPES[key] = _member_type(annotation, item)
+    return found
+
+
+def _member_type(annotation: Any, item: str | int) -> Any:
     annotation = _strip_optional(annotation)
     if isinstance(item, str):
         fields = declared_fields(annotation)

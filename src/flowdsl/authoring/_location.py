@@ -11,6 +11,8 @@ import sys
 import sysconfig
 import textwrap
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import CodeType, FrameType
 
 from flowdsl.ir.nodes import Span
@@ -93,9 +95,68 @@ def frame_span(frame: FrameType) -> Span:
     return Span(display_path(filename), line, column)
 
 
+# Call site -> Span. A workflow calls the same few sites many times (a loop building a
+# thousand-task chain calls one), and a Span is immutable: resolve the position, the
+# character column and the display path once per (code object, instruction offset). Keyed by
+# id(code) with the code object kept in the entry (so the id cannot be reused while cached);
+# code objects compare equal across files, so they are not keys themselves. Used only while
+# a trace runs, and emptied when one starts and ends (sites_cached): the working directory,
+# which display paths depend on, and the files may change in between; and when it is large.
+_SITES: dict[int, tuple[CodeType, dict[int, Span]]] = {}
+_SITES_MAX = 4096
+# File name -> whether it is flowdsl's own code (or importlib's).
+_INTERNAL: dict[str, bool] = {}
+
+
+_TRACING = [0]  # traces under way: positions are cached only while one runs
+
+
+@contextmanager
+def sites_cached() -> Iterator[None]:
+    """Cache call-site positions while a trace runs, and only then (issue 11)."""
+    if _TRACING[0] == 0:
+        _forget_sites()
+    _TRACING[0] += 1
+    try:
+        yield
+    finally:
+        _TRACING[0] -= 1
+        if _TRACING[0] == 0:
+            _forget_sites()
+
+
+def _forget_sites() -> None:
+    _SITES.clear()
+    _INTERNAL.clear()
+    _keyword_spans.cache_clear()
+
+
 def call_site() -> Span | None:
-    frame = user_frame(2)
-    return frame_span(frame) if frame is not None else None
+    frame: FrameType | None = sys._getframe(1)
+    internal = _INTERNAL
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        known = internal.get(filename)
+        if known is None:
+            known = internal[filename] = _is_internal(filename)
+        if not known:
+            break
+        frame = frame.f_back
+    if frame is None:
+        return None
+    if not _TRACING[0]:
+        return frame_span(frame)
+    code = frame.f_code
+    if len(_SITES) > _SITES_MAX:
+        _SITES.clear()
+    entry = _SITES.get(id(code))
+    if entry is None or entry[0] is not code:
+        entry = _SITES[id(code)] = (code, {})
+    offsets = entry[1]
+    span = offsets.get(frame.f_lasti)
+    if span is None:
+        span = offsets[frame.f_lasti] = frame_span(frame)
+    return span
 
 
 def traceback_span(exc: BaseException) -> Span | None:
@@ -155,11 +216,21 @@ def keyword_spans(span: Span | None, *, innermost: bool = False) -> dict[str, Sp
     """
     if span is None or span.line is None or span.column is None:
         return {}
+    if not _TRACING[0]:
+        return dict(_keyword_spans.__wrapped__(span, innermost))
+    return dict(_keyword_spans(span, innermost))
+
+
+@functools.lru_cache(maxsize=4096)
+def _keyword_spans(span: Span, innermost: bool) -> dict[str, Span]:
+    # Cached per call site while a trace runs (sites_cached): a loop calls one site
+    # many times. Callers get a copy (keyword_spans), so the cached dict never changes.
     filename = span.file
     try:
         mtime = os.path.getmtime(filename)
     except OSError:
         return {}
+    assert span.line is not None and span.column is not None
     found = _calls_by_start(filename, mtime).get((span.line, span.column))
     if not found:
         return {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Iterator, Mapping
@@ -10,7 +11,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flowdsl.authoring._location import keyword_spans
+from flowdsl.authoring._location import keyword_spans, sites_cached
 from flowdsl.authoring._values import Handle, TokenTable, to_value
 from flowdsl.diagnostics import BadTaskArguments, Diagnostic
 from flowdsl.errors import TraceError
@@ -186,12 +187,7 @@ class Trace:
         keyword as given. Which inputs the task takes or requires is the inputs check's
         business (it reports for Python and JSON alike); only what cannot be bound is here.
         """
-        positional = [
-            n
-            for n, p in fn.signature.parameters.items()
-            if p.kind
-            in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        ]
+        positional, order = _binding(fn.signature)
         if len(args) > len(positional):
             self.diagnostics.append(
                 BadTaskArguments(
@@ -212,13 +208,35 @@ class Trace:
                 )
                 continue
             out[key] = obj
-        order = {name: i for i, name in enumerate(fn.signature.parameters)}
         return dict(sorted(out.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+
+# id(signature) -> (signature, binding): computed once per task function (the signature is
+# kept in the entry so its id is not reused while cached; signatures may be unhashable).
+_BINDINGS: dict[int, tuple[inspect.Signature, tuple[tuple[str, ...], dict[str, int]]]] = {}
+
+
+def _binding(signature: inspect.Signature) -> tuple[tuple[str, ...], dict[str, int]]:
+    """(positional parameter names, position of every parameter), once per signature."""
+    entry = _BINDINGS.get(id(signature))
+    if entry is not None and entry[0] is signature:
+        return entry[1]
+    positional = tuple(
+        n
+        for n, p in signature.parameters.items()
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    )
+    binding = positional, {name: i for i, name in enumerate(signature.parameters)}
+    if len(_BINDINGS) > 4096:
+        _BINDINGS.clear()
+    _BINDINGS[id(signature)] = (signature, binding)
+    return binding
 
 
 _REF_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
 
+@functools.lru_cache(maxsize=1024)
 def _ref_base(name: str) -> str:
     # Generated refs match ^[A-Za-z][A-Za-z0-9_]*$ without "__": Conductor splits loop refs on
     # "__" (TaskUtils.java) and expressions on "." and brackets (ParametersUtils.java).
@@ -230,6 +248,7 @@ def _ref_base(name: str) -> str:
 def tracing(trace: Trace) -> Iterator[Trace]:
     token = _current.set(trace)
     try:
-        yield trace
+        with sites_cached():
+            yield trace
     finally:
         _current.reset(token)

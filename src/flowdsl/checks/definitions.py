@@ -8,6 +8,7 @@ their validation errors into findings placed on the field that is wrong.
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections.abc import Iterator, Mapping
@@ -113,19 +114,32 @@ def _strict_errors(
 ) -> Iterator[tuple[str | None, str, str, Any, dict[str, Any]]]:
     """Values pydantic's lax mode would coerce: a bool or a numeric string for an integer, a
     number for a bool or a string. (Enum fields still take their names as strings.)"""
-    by_alias = {info.alias or name: info for name, info in model.model_fields.items()}
+    strict_kinds = _strict_kinds(model)
     for key, value in data.items():
-        info = by_alias.get(key)
-        if info is None or value is None:
+        strict = strict_kinds.get(key)
+        if strict is None or value is None:
             continue
+        kind, label = strict
+        wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+        if wrong:
+            yield (key, "strict", f"must be {label}, not {value!r}", value, {})
+
+
+@functools.cache
+def _strict_kinds(model: type[BaseModel]) -> dict[str, tuple[type, str]]:
+    """JSON field name -> (the one type it takes, its label), for the fields _STRICT covers.
+
+    (issue 11) Computed once per model: it was worked out again for every task.
+    """
+    out: dict[str, tuple[type, str]] = {}
+    for name, info in model.model_fields.items():
         annotation = info.annotation
         union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
         options = set(typing.get_args(annotation)) - {type(None)} if union else {annotation}
         for kind, label in _STRICT.items():
             if options == {kind}:
-                wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
-                if wrong:
-                    yield (key, "strict", f"must be {label}, not {value!r}", value, {})
+                out[info.alias or name] = (kind, label)
+    return out
 
 
 def _problem(label: str, kind: str, msg: str, value: Any, info: dict[str, Any]) -> str:

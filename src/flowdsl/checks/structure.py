@@ -107,8 +107,12 @@ def _join_on(fork: Task, join: Task) -> Iterator[Diagnostic]:
     join_on = join.fields.get("joinOn")
     names = [r for r in join_on if isinstance(r, str)] if isinstance(join_on, list) else []
     where = join.field_spans.get("joinOn", join.span)
+    # (issue 11) One set of every accepted ref and one of the names: the checks below were
+    # a scan of every branch per name, quadratic in a wide fork's branch count.
+    accepted_any = set().union(*accepted)
+    named = set(names)
     for ref in names:
-        if not any(ref in refs for refs in accepted):
+        if ref not in accepted_any:
             yield JoinOnMismatch(
                 f"JOIN `{join.ref}` waits for `{ref}`, which is not the last task of a branch of "
                 f"`{fork.ref}` (those are {', '.join(f'`{t}`' for t in tails)})",
@@ -116,7 +120,7 @@ def _join_on(fork: Task, join: Task) -> Iterator[Diagnostic]:
                 hint="joinOn lists the last task of each branch",
             )
     for tail, refs in zip(tails, accepted, strict=True):
-        if not refs & set(names):
+        if refs.isdisjoint(named):
             yield JoinOnMismatch(
                 f"JOIN `{join.ref}` does not wait for `{tail}`, the last task of a branch of "
                 f"`{fork.ref}`: that branch may still run after the join",

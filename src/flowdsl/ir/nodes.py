@@ -188,7 +188,10 @@ class Task:
         yield self
         for block in self.blocks.values():
             for task in block:
-                yield from task.walk()
+                if task.blocks:
+                    yield from task.walk()
+                else:
+                    yield task  # (issue 11) no generator per leaf task
 
 
 @dataclass(slots=True)
@@ -244,7 +247,10 @@ class Workflow:
 
     def walk(self) -> Iterator[Task]:
         for task in self.tasks:
-            yield from task.walk()
+            if task.blocks:
+                yield from task.walk()
+            else:
+                yield task  # (issue 11) no generator per leaf task
 
 
 @dataclass(slots=True)
