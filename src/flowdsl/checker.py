@@ -75,7 +75,13 @@ def check_targets(targets: Sequence[str], config: Config) -> CheckResult:
         for name, definition in from_json.task_defs.items():
             program.task_defs.setdefault(name, definition)
         program.files.extend(from_json.files)
-    diagnostics.extend(run_checks(program, get_target(config.target)))
+    diagnostics.extend(
+        run_checks(
+            program,
+            get_target(config.target),
+            owner_email_required=config.owner_email_required,
+        )
+    )
     kept = [d for d in diagnostics if d.code not in config.ignore]
     kept = resolve_spans(kept)
     kept.sort(key=lambda d: d.sort_key())

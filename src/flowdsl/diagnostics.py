@@ -37,9 +37,17 @@ class Diagnostic:
     message: str
     span: Span | None = None
     hint: str | None = None
+    # The severity of this finding when it differs from its class's: severity follows the
+    # consequence, which for some codes depends on the source (a JSON TaskDef's outputKeys
+    # are not enforced by Conductor; a Python task's return annotation is the worker).
+    level: Severity | None = None
 
     code: ClassVar[str] = "FD000"
     severity: ClassVar[Severity] = Severity.ERROR
+
+    def __post_init__(self) -> None:
+        if self.level is not None:
+            object.__setattr__(self, "severity", self.level)
 
     @property
     def is_error(self) -> bool:
@@ -51,9 +59,23 @@ class Diagnostic:
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """A ``did you mean `x`?`` hint when a candidate is close to ``name``."""
-    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    """A ``did you mean `x`?`` hint when a candidate is close to ``name``.
+
+    For a few candidates difflib compares them all; for many (a workflow's task
+    references), see :class:`flowdsl.suggest.Suggester`, which keeps each lookup's cost
+    independent of the number of candidates.
+    """
+    pool = candidates if isinstance(candidates, list) else list(candidates)
+    if len(pool) > SMALL_POOL:
+        from flowdsl.suggest import Suggester
+
+        return Suggester(pool).hint(name)
+    match = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     return f"did you mean `{match[0]}`?" if match else None
+
+
+# Up to this many candidates, a did-you-mean compares them all.
+SMALL_POOL = 64
 
 
 # --- FD0xx tracing -----------------------------------------------------------------------

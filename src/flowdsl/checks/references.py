@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from flowdsl.checks._source import from_json
 from flowdsl.diagnostics import (
     Diagnostic,
+    Severity,
     LoopScopeViolation,
     MayNotHaveRun,
     ReadBeforeRun,
@@ -69,6 +71,13 @@ TASK_FIELDS = frozenset(
         "workerId",
         "iteration",
     }
+)
+
+
+# What Conductor adds to a failure workflow's input, besides the failed workflow's own
+# input (WorkflowExecutorOps, when it starts the workflow's failureWorkflow).
+FAILURE_WORKFLOW_INPUTS = frozenset(
+    {"workflowId", "reason", "failureStatus", "failureTaskId", "failedWorkflow"}
 )
 
 
@@ -136,7 +145,7 @@ def _check(
             f"{reader} reads {ref.expression}, but no task in workflow `{wf.name}` has the "
             f"reference name `{ref.source}`; Conductor resolves it to null",
             span,
-            hint=did_you_mean(ref.source, scope.tasks),
+            hint=ctx.task_refs(wf).hint(ref.source),
         )
         return
     if ref.root is not None and ref.root not in TASK_FIELDS:
@@ -151,13 +160,37 @@ def _check(
         key = ref.path[0]
         declared = ctx.declared_outputs(wf, producer)
         if declared is not None and not _declares(producer, declared, key):
-            shown = ", ".join(f"`{k}`" for k in sorted(declared)) or "nothing"
-            yield UndeclaredOutput(
-                f"{reader} reads `{key}` from `{producer.ref}`, whose task "
-                f"`{producer.name}` declares only {shown}",
-                span,
-                hint=did_you_mean(key, declared),
-            )
+            yield _undeclared(ctx, reader, key, producer, declared, span)
+
+
+def _undeclared(
+    ctx: CheckContext,
+    reader: str,
+    key: str,
+    producer: Task,
+    declared: frozenset[str],
+    span: Span | None,
+) -> Diagnostic:
+    shown = ", ".join(f"`{k}`" for k in sorted(declared)) or "nothing"
+    definition = ctx.program.task_defs.get(producer.name)
+    if definition is not None and from_json(definition):
+        # TaskDef.outputKeys is documentation: nothing in Conductor checks what a worker
+        # writes against it (TaskDef.java; the server accepts any outputData).
+        return UndeclaredOutput(
+            f"{reader} reads `{key}` from `{producer.ref}`, but task definition "
+            f"`{producer.name}` lists only {shown} in outputKeys; Conductor does not enforce "
+            "outputKeys, so this works if the worker writes it: one of the two is "
+            "probably stale",
+            span,
+            hint=did_you_mean(key, declared) or f"add `{key}` to outputKeys",
+            level=Severity.WARNING,
+        )
+    return UndeclaredOutput(
+        f"{reader} reads `{key}` from `{producer.ref}`, whose task "
+        f"`{producer.name}` declares only {shown}",
+        span,
+        hint=did_you_mean(key, declared),
+    )
 
 
 def _declares(producer: Task, declared: frozenset[str], key: str) -> bool:
@@ -245,11 +278,24 @@ def _workflow_ref(
         template = wf.fields.get("inputTemplate")
         known = set(wf.inputs) | (set(template) if isinstance(template, dict) else set())
         key = ref.path[0]
-        if key not in known:
-            shown = ", ".join(f"`{k}`" for k in wf.inputs) or "none"
+        if key in known or key in FAILURE_WORKFLOW_INPUTS or key in ctx.failure_inputs(wf):
+            return
+        shown = ", ".join(f"`{k}`" for k in wf.inputs) or "none"
+        if from_json(wf):
+            # WorkflowDef.inputParameters is a list of names nothing checks: a start request
+            # may pass any input (StartWorkflowRequest.input is a free map).
             yield UnknownWorkflowInput(
-                f"{reader} reads workflow input `{key}`, but workflow `{wf.name}` declares "
-                f"the inputs {shown}",
+                f"{reader} reads workflow input `{key}`, but workflow `{wf.name}` lists "
+                f"the inputs {shown}; Conductor does not enforce inputParameters, so this "
+                "works if the start request passes it: the list is probably stale",
                 span,
                 hint=did_you_mean(key, known) or "add it to the workflow's inputParameters",
+                level=Severity.WARNING,
             )
+            return
+        yield UnknownWorkflowInput(
+            f"{reader} reads workflow input `{key}`, but workflow `{wf.name}` declares "
+            f"the inputs {shown}",
+            span,
+            hint=did_you_mean(key, known) or "add it to the workflow's inputParameters",
+        )
