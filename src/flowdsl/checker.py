@@ -17,6 +17,7 @@ from flowdsl.compiler import build_program
 from flowdsl.conductor.targets import get_target
 from flowdsl.config import Config
 from flowdsl.diagnostics import Diagnostic
+from flowdsl.errors import LoadError
 from flowdsl.frontends.json_reader import read_json_targets
 from flowdsl.ir.nodes import Program
 from flowdsl.jsonsource import resolve_spans
@@ -30,6 +31,9 @@ _SKIP = {"__pycache__", "node_modules", ".git", ".venv", "venv", "build", "dist"
 class CheckResult:
     program: Program
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Files that could not be read (malformed JSON...), each with its position; every
+    # other file was still checked.
+    unreadable: list[LoadError] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -68,8 +72,9 @@ def check_targets(targets: Sequence[str], config: Config) -> CheckResult:
     program, diagnostics = build_program(discover(python)) if python else (Program(), [])
     # As `flowdsl compile` would: Python definitions take the configured ownerEmail.
     program = fill_owner_email(program, config.owner_email)
+    unreadable: list[LoadError] = []
     if json_targets:
-        from_json, found = read_json_targets(json_targets)
+        from_json, found = read_json_targets(json_targets, unreadable)
         diagnostics.extend(found)
         program.workflows.extend(from_json.workflows)
         for name, definition in from_json.task_defs.items():
@@ -85,4 +90,4 @@ def check_targets(targets: Sequence[str], config: Config) -> CheckResult:
     kept = [d for d in diagnostics if d.code not in config.ignore]
     kept = resolve_spans(kept)
     kept.sort(key=lambda d: d.sort_key())
-    return CheckResult(program, kept)
+    return CheckResult(program, kept, unreadable)

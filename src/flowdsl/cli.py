@@ -157,7 +157,10 @@ def check_command(
     result = check_targets(targets, config)
     diagnostics = result.diagnostics
     EMITTERS[output_format](diagnostics, sys.stdout)
-    if output_format == "human" and not diagnostics:
+    for problem in result.unreadable:
+        click.echo(f"error: {problem}", err=True)
+    if output_format == "human" and not diagnostics and not result.unreadable:
         click.echo("All checks passed.")
     failing = [d for d in diagnostics if d.is_error or config.strict]
-    sys.exit(1 if failing else 0)
+    # The worst of all: an unreadable file (2) over findings (1).
+    sys.exit(2 if result.unreadable else 1 if failing else 0)

@@ -41,6 +41,9 @@ class Config:
             raise UsageError(f"owner_email is empty{where}")
 
 
+_TYPES: dict[str, type] = {"ignore": list, "strict": bool, "owner_email_required": bool}
+
+
 def find_pyproject(start: Path) -> Path | None:
     for directory in (start, *start.parents):
         candidate = directory / "pyproject.toml"
@@ -71,7 +74,11 @@ def load_config(start: Path | None = None) -> Config:
         )
     values: dict[str, Any] = {}
     for key, value in table.items():
-        expected: type | tuple[type, ...] = {"ignore": list, "strict": bool, "owner_email_required": bool}.get(key, str)
+        expected: type | tuple[type, ...] = {
+            "ignore": list,
+            "strict": bool,
+            "owner_email_required": bool,
+        }.get(key, str)
         if not isinstance(value, expected):
             raise UsageError(f"[tool.flowdsl] {key} in {path} has the wrong type")
         values[key] = tuple(value) if isinstance(value, list) else value

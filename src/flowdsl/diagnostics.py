@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from flowdsl.ir.nodes import Span
+from flowdsl.suggest import Suggester
 
 
 class Severity(StrEnum):
@@ -67,8 +68,6 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """
     pool = candidates if isinstance(candidates, list) else list(candidates)
     if len(pool) > SMALL_POOL:
-        from flowdsl.suggest import Suggester
-
         return Suggester(pool).hint(name)
     match = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     return f"did you mean `{match[0]}`?" if match else None
@@ -161,6 +160,13 @@ class MissingTaskInput(Diagnostic):
     """A task is not given an input its definition requires."""
 
     code = "FD107"
+
+
+class UnsetVariable(Diagnostic):
+    """``${workflow.variables.x}`` where no SET_VARIABLE of the workflow (nor its
+    ``variables``) sets ``x``: always null."""
+
+    code = "FD108"
 
 
 # --- FD2xx ordering and scope --------------------------------------------------------------
@@ -280,6 +286,19 @@ class MissingConstructField(Diagnostic):
     code = "FD313"
 
 
+class JoinOnMayNotRun(Diagnostic):
+    """A JOIN's joinOn names a task that may not run (inside a SWITCH/DECISION case that
+    may not be taken): the JOIN then waits for it forever, IN_PROGRESS."""
+
+    code = "FD314"
+
+
+class EmptyScript(Diagnostic):
+    """An INLINE or LAMBDA task whose script is empty or blank: the task fails at run time."""
+
+    code = "FD315"
+
+
 # --- FD4xx task definitions --------------------------------------------------------------
 
 
@@ -351,6 +370,28 @@ class LiteralNeedsEscape(Diagnostic):
     code = "FD505"
 
 
+class ExpressionInScriptField(Diagnostic):
+    """``${...}`` in a DO_WHILE ``loopCondition``, a SWITCH ``expression`` or a DECISION
+    ``caseExpression``: task fields Conductor does not resolve, so the script sees the
+    literal text."""
+
+    code = "FD506"
+
+
+class ReferenceLookalike(Diagnostic):
+    """Text that looks like a reference but is not one (``{$workflow.input.x}``,
+    ``$workflow.input.x``, ``${ workflow.input.x}``): it reaches the worker as text."""
+
+    code = "FD507"
+
+
+class UnboundScriptName(Diagnostic):
+    """A script (loopCondition, SWITCH/DECISION expression, INLINE/LAMBDA) reads ``$.x``
+    where nothing binds ``x``, or a property of a literal input that has none."""
+
+    code = "FD508"
+
+
 # --- FD6xx configuration and target ------------------------------------------------------
 
 
@@ -376,6 +417,14 @@ class FieldValueInvalid(Diagnostic):
     """A WorkflowDef or WorkflowTask field Conductor would reject (schemaVersion, enums...)."""
 
     code = "FD604"
+
+
+class UnusualJson(Diagnostic):
+    """A JSON file Conductor's parser reads but other tools may not: text after the JSON
+    value, which the server ignores (FAIL_ON_TRAILING_TOKENS is off)."""
+
+    code = "FD605"
+    severity = Severity.WARNING
 
 
 def all_codes() -> dict[str, type[Diagnostic]]:

@@ -38,12 +38,13 @@ _UNSET: Any = object()
 class JsonDocument:
     """One JSON file: its text, its data (parsed on first use) and positions on request."""
 
-    __slots__ = ("_data", "_index", "_line_starts", "path", "text")
+    __slots__ = ("_data", "_index", "_line_starts", "_trailing", "path", "text")
 
     def __init__(self, path: str, text: str, data: Any = _UNSET) -> None:
         self.path = path
         self.text = text
         self._data = data
+        self._trailing: int | None = None
         self._line_starts: list[int] | None = None
         # offset of an object or array -> what is known of its members so far
         self._index: dict[int, _Members] = {}
@@ -51,8 +52,15 @@ class JsonDocument:
     @property
     def data(self) -> Any:
         if self._data is _UNSET:
-            self._data = _parse(self.path, self.text)
+            self._data, self._trailing = _parse(self.path, self.text)
         return self._data
+
+    @property
+    def trailing(self) -> int | None:
+        """Offset of the text after the JSON value, which Conductor's parser ignores
+        (None when there is none)."""
+        _ = self.data
+        return self._trailing
 
     def position(self, pointer: str) -> tuple[int, int]:
         """1-based line and column of the value at ``pointer``.
@@ -175,13 +183,45 @@ def _skip(text: str, at: int) -> int:
     return match.end() if match else at
 
 
-def _parse(path: str, text: str) -> Any:
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+# What Conductor's server parses a request body with (Jackson, as ObjectMapperProvider and
+# ObjectMapperBuilderConfiguration in common/.../config/ set it up): the JSON standard, but
+# DeserializationFeature.FAIL_ON_TRAILING_TOKENS stays off, so text after the first value
+# is never read. Python's json differs in accepting NaN and Infinity, which Jackson refuses
+# (JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS is off). Both take the last of duplicate keys
+# and refuse comments, single quotes, trailing commas, leading zeros and raw control
+# characters in strings. Checked on the 3.32.3 server (tests/integration/test_truth.py).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _parse(path: str, text: str) -> tuple[Any, int | None]:
+    """The first JSON value of ``text``, and the offset of any text after it."""
+    start = _skip(text, 0)
     try:
-        return json.loads(text)
+        data, end = _DECODER.raw_decode(text, start)
     except json.JSONDecodeError as exc:
         raise LoadError(f"{path}:{exc.lineno}:{exc.colno}: malformed JSON: {exc.msg}") from None
+    except ValueError as exc:
+        raise _constant_error(path, text, str(exc)) from None
     except RecursionError:
         raise LoadError(f"{path}: malformed JSON: nested too deeply") from None
+    end = _skip(text, end)
+    return data, (end if end < len(text) else None)
+
+
+def _constant_error(path: str, text: str, name: str) -> LoadError:
+    at = re.search(r"(?<![\w\"])-?" + name.lstrip("-") + r"(?![\w\"])", text)
+    offset = at.start() if at else 0
+    before = text[:offset]
+    line = before.count("\n") + 1
+    column = offset - (before.rfind("\n") + 1) + 1
+    return LoadError(
+        f"{path}:{line}:{column}: malformed JSON: `{name}` is not a JSON number "
+        "(Conductor's parser rejects it too)"
+    )
 
 
 def read_text(path: Path) -> str:
@@ -204,8 +244,9 @@ def read_text(path: Path) -> str:
 def load_json(path: Path) -> JsonDocument:
     """Read and parse a JSON file; LoadError for unreadable files and malformed JSON."""
     text = read_text(path)
-    shown = str(path)
-    return JsonDocument(shown, text, _parse(shown, text))
+    document = JsonDocument(str(path), text)
+    _ = document.data
+    return document
 
 
 def resolve_spans(

@@ -1,4 +1,5 @@
-"""Close matches ("did you mean") among many candidates, at a cost per lookup that does not grow with them.
+"""Close matches ("did you mean") among many candidates, at a cost per lookup that does
+not grow with them.
 
 ``difflib.get_close_matches`` compares a name with every candidate: a workflow with 4000
 unknown references among 4000 tasks made 16 million comparisons (23-40 s). A

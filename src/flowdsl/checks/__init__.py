@@ -15,6 +15,7 @@ from flowdsl.checks.expressions import expressions
 from flowdsl.checks.inputs import task_inputs
 from flowdsl.checks.names import names
 from flowdsl.checks.references import references
+from flowdsl.checks.scripts import scripts
 from flowdsl.checks.structure import structure
 from flowdsl.checks.subworkflows import sub_workflows
 from flowdsl.checks.types import types
@@ -39,6 +40,7 @@ class CheckContext:
     owner_email_required: bool = False
     _suggesters: dict[int, Suggester] = field(default_factory=dict)
     _failure_inputs: dict[str, frozenset[str]] | None = None
+    _variables: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def graph(self, workflow: Workflow) -> WorkflowGraph:
         key = id(workflow)
@@ -58,6 +60,22 @@ class CheckContext:
         if key not in self._suggesters:
             self._suggesters[key] = Suggester(self.scope(workflow).tasks)
         return self._suggesters[key]
+
+    def variables(self, workflow: Workflow) -> frozenset[str]:
+        """The workflow variables something sets: the inputParameters of its SET_VARIABLE
+        tasks (SetVariable.java puts each into workflow.variables) and the WorkflowDef's
+        initial ``variables``."""
+        key = id(workflow)
+        if key not in self._variables:
+            names: set[str] = set()
+            initial = workflow.fields.get("variables")
+            if isinstance(initial, dict):
+                names.update(initial)
+            for task in workflow.walk():
+                if task.type == "SET_VARIABLE":
+                    names.update(task.inputs)
+            self._variables[key] = frozenset(names)
+        return self._variables[key]
 
     def failure_inputs(self, workflow: Workflow) -> frozenset[str]:
         """Inputs a failure workflow receives from the workflows naming it as their
@@ -88,6 +106,7 @@ CHECKS: tuple[Check, ...] = (
     types,
     sub_workflows,
     expressions,
+    scripts,
 )
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, ValidationError, create_model
 
+from flowdsl.checks._source import from_json
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
 from flowdsl.conductor.models import WorkflowTask as _ModelWorkflowTask
@@ -31,7 +32,6 @@ from flowdsl.diagnostics import (
     UnknownTaskType,
     did_you_mean,
 )
-from flowdsl.checks._source import from_json
 from flowdsl.ir.nodes import Span, TaskDef, Workflow
 
 if TYPE_CHECKING:
@@ -188,7 +188,7 @@ def _owner_reason(definition: TaskDef | Workflow) -> str:
 
 def _owner_hint(definition: TaskDef | Workflow) -> str:
     if from_json(definition):
-        return "add \"ownerEmail\", or set owner_email_required = false in [tool.flowdsl]"
+        return 'add "ownerEmail", or set owner_email_required = false in [tool.flowdsl]'
     return _OWNER_HINT
 
 

@@ -12,22 +12,24 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from flowdsl.checks._source import from_json
+from flowdsl.checks.structure import others_end_workflow
 from flowdsl.diagnostics import (
     Diagnostic,
-    Severity,
     LoopScopeViolation,
     MayNotHaveRun,
     ReadBeforeRun,
     ReadFromParallelBranch,
+    Severity,
     UndeclaredOutput,
     UnknownReference,
     UnknownWorkflowField,
     UnknownWorkflowInput,
+    UnsetVariable,
     did_you_mean,
 )
 from flowdsl.ir.expressions import ENV_NAMES, SPECIAL_WORKFLOW_ROOTS
 from flowdsl.ir.nodes import Ref, Span, Task, Workflow, iter_refs
-from flowdsl.ir.scope import Order, ScopeIndex
+from flowdsl.ir.scope import CONDITIONAL_TYPES, Order, ScopeIndex
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -249,13 +251,30 @@ def _order(
             span,
             hint="read it after the switch, or move the task into this case",
         )
-    elif order is Order.CONDITIONAL:
+    elif order is Order.CONDITIONAL and not _skipped_only_by_ending(scope, producer.ref, consumer):
         yield MayNotHaveRun(
             f"{reader} reads {ref.expression}, but `{producer.ref}` runs only in one case of "
             f"`{via}`; when another case is taken the value is null",
             span,
             hint="give every case a task producing the value, or handle null",
         )
+
+
+def _skipped_only_by_ending(scope: ScopeIndex, producer: str, consumer: str | None) -> bool:
+    """Every SWITCH case that would skip the producer ends the workflow (TERMINATE), so
+    whenever the consumer runs, the producer ran."""
+    p = scope.positions[producer]
+    c = scope.positions[consumer] if consumer is not None else scope.end
+    common = 0
+    while common < len(p) and common < len(c) and p[common] == c[common]:
+        common += 1
+    for step in p[common + 1 :]:
+        switch = scope.tasks.get(step.container) if step.container is not None else None
+        if switch is None or switch.type not in CONDITIONAL_TYPES or step.block is None:
+            continue
+        if not others_end_workflow(switch, step.block):
+            return False
+    return True
 
 
 def _workflow_ref(
@@ -273,6 +292,19 @@ def _workflow_ref(
             span,
             hint=did_you_mean(root, WORKFLOW_FIELDS | special),
         )
+        return
+    if root == "variables" and ref.path and isinstance(ref.path[0], str):
+        key = ref.path[0]
+        set_here = ctx.variables(wf)
+        if key not in set_here:
+            shown = ", ".join(f"`{k}`" for k in sorted(set_here)) or "none"
+            yield UnsetVariable(
+                f"{reader} reads {ref.expression}, but no SET_VARIABLE task of workflow "
+                f"`{wf.name}` sets `{key}` (it sets {shown}): Conductor gives null",
+                span,
+                hint=did_you_mean(key, sorted(set_here))
+                or f"add a SET_VARIABLE task with input `{key}` before it",
+            )
         return
     if root == "input" and ref.path and isinstance(ref.path[0], str) and wf.inputs is not None:
         template = wf.fields.get("inputTemplate")
