@@ -72,7 +72,7 @@ def fork(*branches: list[dict[str, Any]], join_on: list[str] | None = None) -> l
 def switch(
     cases: dict[str, list[dict[str, Any]]], default: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    task = {
+    task: dict[str, Any] = {
         "name": "sw",
         "taskReferenceName": "sw_ref",
         "type": "SWITCH",
