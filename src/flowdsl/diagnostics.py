@@ -396,7 +396,8 @@ class UnboundScriptName(Diagnostic):
 
 
 class MissingOwnerEmail(Diagnostic):
-    """No ownerEmail is known for a definition; Conductor requires one by default."""
+    """A definition has no ownerEmail where one is needed: a Python definition always
+    (compile writes one), a JSON one when the server requires it (owner_email_required)."""
 
     code = "FD601"
 

@@ -183,7 +183,10 @@ def _owner_reason(definition: TaskDef | Workflow) -> str:
             "which the server rejects at registration (owner_email_required = true in "
             "[tool.flowdsl]: the server runs with conductor.app.ownerEmailMandatory=true)"
         )
-    return "so it would not register on servers that require one; compile writes one always"
+    return (
+        "which `flowdsl compile` writes into every definition so that it registers on any "
+        "server (conductor.app.ownerEmailMandatory)"
+    )
 
 
 def _owner_hint(definition: TaskDef | Workflow) -> str:
