@@ -347,6 +347,7 @@ PROBE_INPUTS: dict[str, tuple[Any, Any]] = {
     "FD108_bad": ("${workflow.variables.unset}", None),
     "FD108_good": ("${workflow.variables.v}", "set"),
     "FD201_bad": ("${later.output.x}", None),
+    "FD202_bad": ("${sibling.output.x}", None),
     "FD201_good": ("${before.output.x}", 1),
     "FD204_bad": ("${body__1.output.result}", None),
     "FD204_good": ("${loop.output['1'].body.result}", 5),
@@ -382,8 +383,8 @@ def probe_workflow() -> dict[str, Any]:
                 "loopOver": [inline("body", "5")],
             },
             simple("before"),
-            fork("f", [simple("probe", **inputs)]),
-            join("j", "probe"),
+            fork("f", [simple("probe", **inputs)], [simple("sibling")]),
+            join("j", "probe", "sibling"),
             simple("later"),
         ],
         inputParameters=["x"],
@@ -439,6 +440,39 @@ def test_a_case_that_terminates_cannot_leave_a_null(
     assert execution["status"] == "COMPLETED" and "reader" not in received
     execution, received = run(server, good, {"k": "a"}, {"made": {"x": 3}})
     assert received["reader"]["value"] == 3
+
+
+def test_tasks_after_terminate_never_run(server: ConductorServer, tmp_path: Path) -> None:
+    # FD308: Terminate.java ends the workflow; the rest of the list is never scheduled.
+    stop = {
+        "name": "stop",
+        "taskReferenceName": "stop",
+        "type": "TERMINATE",
+        "inputParameters": {"terminationStatus": "COMPLETED"},
+    }
+    bad = workflow("after_terminate", [simple("first"), stop, simple("never")])
+    good = workflow("after_terminate", [simple("first"), simple("never"), stop])
+    assert "FD308" in codes(tmp_path, bad)
+    assert "FD308" not in codes(tmp_path, good)
+    execution, received = run(server, bad)
+    assert execution["status"] == "COMPLETED" and set(received) == {"first"}
+    execution, received = run(server, good)
+    assert execution["status"] == "COMPLETED" and set(received) == {"first", "never"}
+
+
+def test_unknown_fields_are_dropped(server: ConductorServer, tmp_path: Path) -> None:
+    # FD602: FAIL_ON_UNKNOWN_PROPERTIES is off; a misspelled field is dropped silently.
+    bad = workflow("dropped", [{**simple("a"), "optinal": True}])
+    good = workflow("dropped", [{**simple("a"), "optional": True}])
+    assert "FD602" in codes(tmp_path, bad)
+    assert "FD602" not in codes(tmp_path, good)
+    for wf, optional in ((bad, False), (good, True)):
+        status, body = register(server, wf)
+        assert status == 200, body
+        status, stored = server.get_workflow_def(wf["name"], 1)
+        assert status == 200, stored
+        assert "optinal" not in stored["tasks"][0]
+        assert stored["tasks"][0].get("optional", False) is optional
 
 
 # -- declarations Conductor does not enforce: warnings for JSON -------------------------------
