@@ -129,10 +129,12 @@ def run(
     wf: dict[str, Any],
     inputs: dict[str, Any] | None = None,
     outputs: dict[str, dict[str, Any]] | None = None,
+    hold: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Register and start ``wf``, complete its SIMPLE tasks (output by ref from
-    ``outputs``), and return the execution once it ends, or once nothing moved for QUIET
-    seconds; with the input each SIMPLE task received, by ref."""
+    ``outputs``; the refs in ``hold`` are polled but left IN_PROGRESS), and return the
+    execution once it ends, or once nothing moved for QUIET seconds; with the input each
+    SIMPLE task received, by ref."""
     status, body = register(server, wf)
     assert status == 200, body
     status, workflow_id = server.request(
@@ -150,6 +152,9 @@ def run(
         for task in polled if status == 200 and isinstance(polled, list) else []:
             ref = task["referenceTaskName"]
             received[ref] = task["inputData"]
+            moved = time.monotonic()
+            if ref in hold:
+                continue
             result = {
                 "workflowInstanceId": task["workflowInstanceId"],
                 "taskId": task["taskId"],
@@ -158,7 +163,6 @@ def run(
             }
             status, body = server.request("POST", "/api/tasks", result)
             assert status == 200, body
-            moved = time.monotonic()
         status, execution = server.request("GET", f"/api/workflow/{workflow_id}?includeTasks=true")
         assert status == 200, execution
         if execution["status"] != "RUNNING" or time.monotonic() - moved > QUIET:
@@ -202,6 +206,44 @@ def test_join_on_a_task_in_a_switch_case_hangs(server: ConductorServer, tmp_path
 
     execution, _ = run(server, good)
     assert execution["status"] == "COMPLETED"
+
+
+def test_join_not_on_a_branch_tail_lets_the_branch_run_on(
+    server: ConductorServer, tmp_path: Path
+) -> None:
+    # FD307: Join.java waits for its joinOn tasks only; the rest of a branch runs on.
+    bad = workflow(
+        "join_early",
+        [
+            fork("f", [simple("a"), simple("b")], [simple("c")]),
+            join("j", "a", "c"),
+            simple("after"),
+        ],
+    )
+    good = copy.deepcopy(bad)
+    good["tasks"][1]["joinOn"] = ["b", "c"]
+    assert "FD307" in codes(tmp_path, bad)
+    assert "FD307" not in codes(tmp_path, good)
+    execution, received = run(server, bad, hold=frozenset({"b"}))
+    assert task_status(execution, "j") == "COMPLETED"
+    assert task_status(execution, "b") == "IN_PROGRESS" and "after" in received
+    server.request("DELETE", f"/api/workflow/{execution['workflowId']}?archiveWorkflow=false")
+    execution, received = run(server, good, hold=frozenset({"b"}))
+    assert task_status(execution, "j") == "IN_PROGRESS" and "after" not in received
+    server.request("DELETE", f"/api/workflow/{execution['workflowId']}?archiveWorkflow=false")
+
+
+def test_empty_fork_branch_fails(server: ConductorServer, tmp_path: Path) -> None:
+    # FD306: registration accepts an empty branch; scheduling the fork throws.
+    bad = workflow("empty_branch", [fork("f", [simple("a")], []), join("j", "a")])
+    good = workflow("empty_branch", [fork("f", [simple("a")]), join("j", "a")])
+    assert "FD306" in codes(tmp_path, bad)
+    assert "FD306" not in codes(tmp_path, good)
+    status, body = register(server, bad)
+    assert status == 200, body
+    status, body = server.request("POST", f"/api/workflow/{bad['name']}?version=1", {})
+    assert status == 500 and "out of bounds" in json.dumps(body), body
+    assert run(server, good)[0]["status"] == "COMPLETED"
 
 
 def test_empty_inline_script_fails(server: ConductorServer, tmp_path: Path) -> None:

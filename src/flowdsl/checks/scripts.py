@@ -33,7 +33,7 @@ from flowdsl.diagnostics import (
     did_you_mean,
 )
 from flowdsl.ir.expressions import scan
-from flowdsl.ir.nodes import BlockKey, Ref, Span, Task, Template, Workflow
+from flowdsl.ir.nodes import BlockKey, Ref, Span, Task, Template
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -56,10 +56,10 @@ def scripts(ctx: CheckContext) -> Iterator[Diagnostic]:
     for wf in ctx.program.all_workflows():
         refs = ctx.scope(wf).tasks
         for task in wf.walk():
-            yield from _task(wf, refs, task)
+            yield from _task(refs, task)
 
 
-def _task(wf: Workflow, refs: dict[str, Task], task: Task) -> Iterator[Diagnostic]:
+def _task(refs: dict[str, Task], task: Task) -> Iterator[Diagnostic]:
     kind = task.type
     if kind == "DO_WHILE":
         condition = task.fields.get("loopCondition")

@@ -80,7 +80,8 @@ def _sequence(tasks: list[Task]) -> Iterator[Diagnostic]:
                 if not branch:
                     yield EmptyFork(
                         f"branch {number} of FORK_JOIN `{task.ref}` is empty; Conductor fails "
-                        "the workflow when it schedules the fork",
+                        'when it schedules the fork ("Index 0 out of bounds"; as the first '
+                        "task, the workflow cannot even start)",
                         task.field_spans.get("forkTasks", task.span),
                         hint="remove the empty branch or give it a task",
                     )
