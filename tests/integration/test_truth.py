@@ -374,6 +374,33 @@ def test_loop_condition_sees_only_its_bindings(server: ConductorServer, tmp_path
     assert output_of(run(server, good)[0], "loop")["iteration"] == 3
 
 
+def test_a_script_sees_only_its_own_inputs(server: ConductorServer, tmp_path: Path) -> None:
+    # FD508: an INLINE task inside a loop does not see the loop unless it binds it
+    # (Inline.java evaluates the script with the task's input as `$`).
+    def loop(body: dict[str, Any]) -> dict[str, Any]:
+        return workflow(
+            "inline_scope",
+            [
+                {
+                    "name": "loop",
+                    "taskReferenceName": "loop",
+                    "type": "DO_WHILE",
+                    "inputParameters": {},
+                    "loopCondition": "$.loop['iteration'] < 2",
+                    "loopOver": [body],
+                }
+            ],
+        )
+
+    bad = loop(inline("step", "$.loop['iteration'] * 10"))
+    good = loop(inline("step", "$.loop['iteration'] * 10", loop="${loop.output}"))
+    assert "FD508" in codes(tmp_path, bad)
+    assert "FD508" not in codes(tmp_path, good)
+    assert run(server, bad)[0]["status"] == "FAILED"
+    execution, _ = run(server, good)
+    assert execution["status"] == "COMPLETED"
+
+
 # -- values: null, literal text, or the value -------------------------------------------------
 
 # One SIMPLE task (in a fork branch, where registration validates nothing) reads each case;
