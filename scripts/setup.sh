@@ -4,6 +4,9 @@
 #
 #   scripts/setup.sh            flowdsl and its dependencies
 #   scripts/setup.sh --dev      ... plus pytest, hypothesis, ruff, mypy
+#
+# Diagrams need a layout program: Graphviz's `dot` (installed here with apt-get when run as
+# root on Debian/Ubuntu), else graphviz-pure from PyPI (flowdsl's `diagrams` extra).
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,3 +25,13 @@ extras=""
 [[ ${1:-} == "--dev" ]] && extras="[dev]"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+
+if ! command -v dot >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing Graphviz (Debian package graphviz) for diagrams" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz; } >/dev/null \
+    || echo "setup: apt-get could not install graphviz" >&2
+fi
+if ! command -v dot >/dev/null 2>&1 && [[ ! -x .venv/bin/graphviz-pure ]]; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[diagrams]" \
+    || echo "setup: no layout program for diagrams; install Graphviz (apt-get install graphviz, brew install graphviz, or https://graphviz.org/download/)" >&2
+fi

@@ -7,6 +7,8 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root"
 
 bash scripts/setup.sh --dev
+# The rendering tests lay diagrams out with Graphviz's own dot (setup.sh installs it as root).
+command -v dot >/dev/null || { echo "test: Graphviz's dot is needed (apt-get install graphviz)" >&2; exit 1; }
 # The real Conductor server (Maven Central, through mvn) and a JDK that runs it.
 command -v mvn >/dev/null || { echo "test: Maven (mvn) is needed to fetch the Conductor server" >&2; exit 1; }
 jar=$(bash scripts/fetch-conductor.sh)

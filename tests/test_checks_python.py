@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from .conftest import Compile, codes
 from .test_tracing import at
 
@@ -147,7 +151,7 @@ def wf(fileLocation: str) -> dict:
     assert (unknown.span.line, unknown.span.column) == at(src, "widht=3")
 
 
-def test_a_handle_from_another_workflow_is_an_unknown_reference(compile_src: Compile) -> None:
+def test_a_handle_from_another_workflow_is_a_foreign_value(compile_src: Compile) -> None:
     src = (
         HEADER
         + """
@@ -164,7 +168,40 @@ def b_second(fileLocation: str) -> dict:
 """
     )
     result = compile_src(src)
-    assert codes(result) == ["FD101"]
-    assert "no task in workflow `b_second` has the reference name `resize_ref`" in (
-        result.diagnostics[0].message
+    assert codes(result) == ["FD005"]
+    (found,) = result.diagnostics
+    assert "made while tracing another workflow is used in workflow `b_second`" in found.message
+    assert found.span is not None and found.span.line is not None
+    line = Path(found.span.file).read_text().splitlines()[found.span.line - 1]
+    assert line[(found.span.column or 0) - 1 :].startswith("fileLocation=LEAKED[0]")
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        'f"{LEAKED[0].fileLocation}/x"',
+        '"{}/x".format(LEAKED[0].fileLocation)',
+        'LEAKED[0].fileLocation + "/x"',
+        "str(LEAKED[0].fileLocation)",
+    ],
+)
+def test_text_built_from_another_workflows_value_is_a_foreign_value(
+    compile_src: Compile, use: str
+) -> None:
+    src = (
+        HEADER
+        + f"""
+LEAKED = []
+
+@workflow
+def a_first(fileLocation: str) -> dict:
+    LEAKED.append(resize(fileLocation=fileLocation, width=1))
+    return {{}}
+
+@workflow
+def b_second(fileLocation: str) -> dict:
+    return {{"x": upload(fileLocation={use})}}
+"""
     )
+    result = compile_src(src)
+    assert codes(result) == ["FD005"]

@@ -156,10 +156,15 @@ def test_the_bundled_example_compiles(tmp_path: Path) -> None:
         "compile", str(REPO / "examples" / "image_pipeline"), "-o", str(tmp_path), cwd=REPO
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert sorted(p.name for p in tmp_path.rglob("*.json")) == [
-        "image_convert_resize.json",
-        "image_convert_resize.v1.json",
-        "upload_toS3.json",
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.json")) == [
+        "tasks/image_convert_resize.json",
+        "tasks/image_multiple_convert_resize.json",
+        "tasks/upload_toS3.json",
+        "workflows/image_convert_resize.v1.json",
+        "workflows/image_convert_resize_multipleformat.v1.json",
+        "workflows/image_convert_resize_multipleformat_subworkflow.v1.json",
+        "workflows/image_multiple_convert_resize.v1.json",
+        "workflows/image_multiple_convert_resize_recipes.v1.json",
     ]
 
 

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from dataclasses import dataclass
 
 from flowdsl import workflow
 
-from .tasks import OWNER, image_convert_resize, upload_to_s3
+from .tasks import OWNER, Size, image_convert_resize, upload_to_s3
+
+# The workflow-side types are dataclasses: a parent workflow builds them from runtime values
+# (`Recipe(outputFormat="jpg", outputSize=recipeParameters.outputSize)` in multiformat.py),
+# which a pydantic model would refuse to validate at compile time.
 
 
-class Size(BaseModel):
-    width: int
-    height: int
-
-
-class Recipe(BaseModel):
+@dataclass
+class Recipe:
     outputFormat: str
     outputSize: Size
+
+
+@dataclass
+class ImageLocation:
+    """Where the processed image was stored: the workflow's output, typed for its callers."""
+
+    fileLocation: str
 
 
 @workflow(
@@ -25,7 +32,7 @@ class Recipe(BaseModel):
     owner_email=OWNER,
     workflow_status_listener_enabled=True,
 )
-def resize_and_upload(fileLocation: str, recipeParameters: Recipe) -> dict[str, str]:
+def resize_and_upload(fileLocation: str, recipeParameters: Recipe) -> ImageLocation:
     """Image Processing Workflow"""
     resized = image_convert_resize(
         fileLocation=fileLocation,
@@ -34,4 +41,4 @@ def resize_and_upload(fileLocation: str, recipeParameters: Recipe) -> dict[str, 
         outputHeight=recipeParameters.outputSize.height,
     )
     uploaded = upload_to_s3(fileLocation=resized.fileLocation)
-    return {"fileLocation": uploaded.s3Url}
+    return ImageLocation(fileLocation=uploaded.s3Url)

@@ -10,10 +10,23 @@ def resize_one(fileLocation: str, width: int) -> dict[str, object]:
     return {"fileLocation": resize(fileLocation=fileLocation, width=width).fileLocation}
 """
 
+from flowdsl.authoring import Condition as Condition
+from flowdsl.authoring import FailureInputs as FailureInputs
 from flowdsl.authoring import Inputs as Inputs
+from flowdsl.authoring import Item as Item
+from flowdsl.authoring import Loop as Loop
 from flowdsl.authoring import TaskFunction as TaskFunction
 from flowdsl.authoring import WorkflowFunction as WorkflowFunction
+from flowdsl.authoring import do_while as do_while
+from flowdsl.authoring import dynamic_fork as dynamic_fork
+from flowdsl.authoring import fork as fork
+from flowdsl.authoring import is_in as is_in
+from flowdsl.authoring import is_null as is_null
+from flowdsl.authoring import js as js
+from flowdsl.authoring import sub_workflow as sub_workflow
+from flowdsl.authoring import switch as switch
 from flowdsl.authoring import task as task
+from flowdsl.authoring import when as when
 from flowdsl.authoring import workflow as workflow
 from flowdsl.diagnostics import Diagnostic as Diagnostic
 from flowdsl.diagnostics import Severity as Severity
@@ -23,14 +36,27 @@ from flowdsl.ir.nodes import Span as Span
 __version__ = "0.1.0"
 
 __all__ = [
+    "Condition",
     "Diagnostic",
+    "FailureInputs",
     "FlowdslError",
     "Inputs",
+    "Item",
+    "Loop",
     "Severity",
     "Span",
     "TaskFunction",
     "WorkflowFunction",
     "__version__",
+    "do_while",
+    "dynamic_fork",
+    "fork",
+    "is_in",
+    "is_null",
+    "js",
+    "sub_workflow",
+    "switch",
     "task",
+    "when",
     "workflow",
 ]

@@ -37,8 +37,12 @@ def build_program(
     diagnostics: list[Diagnostic] = []
     program = Program()
     seen: dict[tuple[str, int], WorkflowFunction[..., object]] = {}
-    for wf in workflows:
+    queue = list(workflows)
+    while queue:
+        wf = queue.pop(0)
         key = (wf.name, wf.version)
+        if key in seen and seen[key].origin is wf.origin:
+            continue  # a sub-workflow child also named as a target, or started twice
         if key in seen:
             diagnostics.append(
                 DuplicateWorkflow(
@@ -52,6 +56,7 @@ def build_program(
         seen[key] = wf
         result = wf.trace()
         diagnostics.extend(result.diagnostics)
+        queue.extend(result.children)
         if result.complete:  # a partial workflow would only add noise to the checks
             program.workflows.append(result.workflow)
         for name, defs in result.task_defs.items():
@@ -81,8 +86,9 @@ def compile_workflows(
     program, diagnostics = build_program(workflows)
     program = fill_owner_email(program, config.owner_email)
     diagnostics.extend(run_checks(program, get_target(config.target)))
-    diagnostics = [d for d in diagnostics if d.code not in config.ignore]
-    diagnostics.sort(key=lambda d: d.sort_key())
+    # A task's decorator mistakes are reported by every workflow using it: keep one.
+    unique = {(d.code, d.message, d.span): d for d in diagnostics if d.code not in config.ignore}
+    diagnostics = sorted(unique.values(), key=lambda d: d.sort_key())
     result = CompileResult(program, diagnostics)
     blocking = result.diagnostics if config.strict else result.errors
     if not blocking:

@@ -10,6 +10,7 @@ digits, the hundreds digit naming the family:
 * FD4xx  task definitions
 * FD5xx  names and expressions
 * FD6xx  configuration and target version
+* FD7xx  a Conductor server's answers (register, diff)
 
 A code is never reused for another meaning.
 """
@@ -105,6 +106,13 @@ class WorkflowFailedToTrace(Diagnostic):
     code = "FD004"
 
 
+class ForeignValue(Diagnostic):
+    """A runtime value (or text built from one) made while tracing one workflow is used in
+    another, where it means nothing."""
+
+    code = "FD005"
+
+
 class BadWorkflowSignature(Diagnostic):
     """The workflow function's parameters cannot become workflow inputs."""
 
@@ -115,6 +123,13 @@ class BadWorkflowOutput(Diagnostic):
     """The workflow function returned something that cannot become outputParameters."""
 
     code = "FD007"
+
+
+class BadConstruct(Diagnostic):
+    """A construct (fork, switch, do_while, dynamic_fork, sub_workflow, a system task) used
+    in a way that cannot become a Conductor workflow."""
+
+    code = "FD008"
 
 
 # --- FD1xx references --------------------------------------------------------------------
@@ -162,11 +177,27 @@ class MissingTaskInput(Diagnostic):
     code = "FD107"
 
 
+class BadSubWorkflowInput(Diagnostic):
+    """A SUB_WORKFLOW gives its child an input the child's @workflow function does not take,
+    or leaves out one it requires: the signature is the child's contract."""
+
+    code = "FD108"
+
+
+class UndeclaredSubWorkflowInput(Diagnostic):
+    """A SUB_WORKFLOW gives its child an input the child's definition does not declare in
+    ``inputParameters``; Conductor does not enforce the declaration, so the child may read
+    it anyway, or the name is misspelt."""
+
+    code = "FD109"
+    severity = Severity.WARNING
+
+
 class UnsetVariable(Diagnostic):
     """``${workflow.variables.x}`` where no SET_VARIABLE of the workflow (nor its
     ``variables``) sets ``x``: always null."""
 
-    code = "FD108"
+    code = "FD110"
 
 
 # --- FD2xx ordering and scope --------------------------------------------------------------
@@ -426,6 +457,21 @@ class UnusualJson(Diagnostic):
 
     code = "FD605"
     severity = Severity.WARNING
+
+
+# --- FD7xx a server's answers -----------------------------------------------------------
+
+
+class ServerRefused(Diagnostic):
+    """The Conductor server refused a definition (register, or validate under --dry-run)."""
+
+    code = "FD701"
+
+
+class DefinitionDrift(Diagnostic):
+    """The server holds this definition (same name and version) with other content."""
+
+    code = "FD702"
 
 
 def all_codes() -> dict[str, type[Diagnostic]]:

@@ -1,7 +1,8 @@
 """Writing compiled files: all-or-nothing per file, stale files removed, or compared only.
 
 flowdsl owns the ``*.json`` files of the folders it writes (``workflows/`` and ``tasks/``
-under the output directory): a file there that a compile no longer produces is removed.
+under the output directory) and the diagrams in ``diagrams/``: a file there that a compile
+no longer produces is removed.
 """
 
 from __future__ import annotations
@@ -11,7 +12,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-OWNED_DIRS = ("workflows", "tasks")
+OWNED_DIRS = ("workflows", "tasks", "diagrams")
+# The files flowdsl owns in each folder, by suffix.
+OWNED_SUFFIXES = {
+    "workflows": (".json",),
+    "tasks": (".json",),
+    "diagrams": (".svg", ".png", ".pdf", ".dot"),
+}
 
 
 @dataclass
@@ -31,7 +38,11 @@ def _owned_files(out_dir: Path) -> set[str]:
     for sub in OWNED_DIRS:
         folder = out_dir / sub
         if folder.is_dir():
-            found.update(f"{sub}/{p.name}" for p in folder.glob("*.json") if p.is_file())
+            found.update(
+                f"{sub}/{p.name}"
+                for p in folder.iterdir()
+                if p.is_file() and p.suffix in OWNED_SUFFIXES[sub]
+            )
     return found
 
 

@@ -83,6 +83,7 @@ class ConductorServer:
         extra_properties: dict[str, str] | None = None,
         startup_timeout: float = 240.0,
         stop_timeout: float = 30.0,
+        port: int | None = None,
     ) -> None:
         self.java = java or find_java()
         self.jar = jar or find_jar()
@@ -90,7 +91,7 @@ class ConductorServer:
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self.workdir = Path(tempfile.mkdtemp(prefix="conductor-"))
-        self.port = free_loopback_port()
+        self.port = port or free_loopback_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.workdir / "server.log"
         self.properties_path = self.workdir / "conductor.properties"

@@ -16,6 +16,20 @@ from .conductor_server import ConductorServer
 HERE = Path(__file__).resolve().parent
 _SERVER = pytest.StashKey[ConductorServer]()
 
+# Faster reconciliation than the defaults (30 s offset, 60 s postpones), so the fault tests
+# (test_faults.py) see timeouts and postponed tasks in seconds. WorkflowSweeper.unack
+# (core/.../reconciliation/WorkflowSweeper.java) requeues a running workflow after
+# min(responseTimeoutSeconds + 1, maxPostponeDurationSeconds), else workflowOffsetTimeout.
+# ExecutionService.poll postpones a task over its concurrentExecLimit (or rate limit) by
+# taskExecutionPostponeDuration: 10 s keeps test_concurrent_exec_limit short. (On SQLite the
+# sweeper re-checks a swept workflow only ~60 s later whatever these say: see
+# test_faults.test_a_worker_slower_than_response_timeout_is_timed_out_and_retried.)
+FAST_SWEEP = {
+    "conductor.app.workflowOffsetTimeout": "1s",
+    "conductor.app.maxPostponeDurationSeconds": "1s",
+    "conductor.app.taskExecutionPostponeDuration": "10s",
+}
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
@@ -26,7 +40,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def conductor(request: pytest.FixtureRequest) -> Iterator[ConductorServer]:
     """A started server; its temporary directory (and log) is kept if any test failed."""
-    server = ConductorServer()
+    server = ConductorServer(extra_properties=FAST_SWEEP)
     server.start()  # raises ConductorStartError with the log tail if the server cannot start
     request.config.stash[_SERVER] = server
     try:

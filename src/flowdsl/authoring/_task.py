@@ -10,8 +10,11 @@ from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 from flowdsl.authoring._location import call_site, keyword_spans
 from flowdsl.authoring._trace import current_trace
+from flowdsl.authoring._values import TokenTable, to_value
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import snake_fields
+from flowdsl.diagnostics import Diagnostic, UnsupportedValue
+from flowdsl.errors import TraceError
 from flowdsl.ir.nodes import PathItem, Span, TaskDef
 from flowdsl.types import declared_fields
 
@@ -28,6 +31,33 @@ POLICY_FIELDS: dict[str, str] = {
 }
 
 _SCALARS = (str, int, float, bool, list, tuple, type(None))
+# .options() keywords and the Python type each takes.
+_OPTION_TYPES: dict[str, type] = {
+    "ref": str,
+    "description": str,
+    "optional": bool,
+    "start_delay": int,
+    "retry_count": int,
+    "async_complete": bool,
+}
+
+
+def type_problem(
+    keyword: str, value: object, expected: type, span: Span | None
+) -> Diagnostic | None:
+    """A finding when a decorator or options keyword has a value of the wrong type (a bool is
+    not an int here, a str is not a number)."""
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if ok:
+        return None
+    return UnsupportedValue(
+        f"`{keyword}` must be {_TYPE_NAMES.get(expected, expected.__name__)}, not "
+        f"{type(value).__name__} {value!r}",
+        span,
+    )
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "True or False"}
 
 
 def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
@@ -101,12 +131,15 @@ class TaskFunction(Generic[P, R]):
             self.output_types.get("result", Any) if self.output_path else self.return_type
         )
         self._task_def: TaskDef | None = None
+        self.problems = []
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         trace = current_trace()
         if trace is None:
             return self.fn(*args, **kwargs)
         return typing.cast(R, trace.call_task(self, args, kwargs, call_site(), {}))
+
+    problems: list[Diagnostic]
 
     def options(
         self,
@@ -130,12 +163,24 @@ class TaskFunction(Generic[P, R]):
             "retryCount": retry_count,
             "asyncComplete": async_complete,
         }
-        options = {k: v for k, v in given.items() if v is not None}
+        span = call_site()
+        spans = keyword_spans(span)
+        options: dict[str, Any] = {}
+        problems: list[Diagnostic] = []
+        for (key, value), snake in zip(given.items(), _OPTION_TYPES, strict=True):
+            if value is None:
+                continue
+            problem = type_problem(snake, value, _OPTION_TYPES[snake], spans.get(snake, span))
+            if problem is not None:
+                problems.append(problem)
+            else:
+                options[key] = value
 
         def call(*args: P.args, **kwargs: P.kwargs) -> R:
             trace = current_trace()
             if trace is None:
                 return self.fn(*args, **kwargs)
+            trace.diagnostics.extend(problems)
             return typing.cast(R, trace.call_task(self, args, kwargs, call_site(), options))
 
         return call
@@ -237,10 +282,32 @@ def task(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     if unknown:
         raise TypeError(f"task() got unexpected keyword argument(s): {', '.join(unknown)}")
     policy = {k: v for k, v in options.items() if v is not None}
+    spans = keyword_spans(span)
+    problems: list[Diagnostic] = []
+    for key, value in list(policy.items()):
+        # Structured values (input_template, schemas...) must be JSON: a set, NaN, an
+        # object is a finding at its keyword, never a failure when the file is written.
+        if not isinstance(value, str | int | bool):
+            try:
+                to_value(value, TokenTable(), spans.get(key, span))
+            except TraceError as exc:
+                problems.append(exc.diagnostic)
+                del policy[key]
+    problems += [
+        p
+        for key, value in (("name", name), ("description", description))
+        if value is not None
+        and (p := type_problem(key, value, str, spans.get(key, span))) is not None
+    ]
+    if problems:
+        name = name if isinstance(name, str) else None
+        description = description if isinstance(description, str) else None
 
     def decorate(f: Callable[..., Any]) -> TaskFunction[Any, Any]:
         if isinstance(f, TaskFunction):
             raise TypeError(f"{f.name} is already a task")
-        return TaskFunction(f, name=name, description=description, policy=policy, span=span)
+        made = TaskFunction(f, name=name, description=description, policy=policy, span=span)
+        made.problems = problems
+        return made
 
     return decorate(fn) if fn is not None else decorate

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -14,7 +14,7 @@ from flowdsl.authoring._location import keyword_spans
 from flowdsl.authoring._values import Handle, TokenTable, to_value
 from flowdsl.diagnostics import BadTaskArguments, Diagnostic
 from flowdsl.errors import TraceError
-from flowdsl.ir.nodes import Ref, Span, Task, TaskDef, Value
+from flowdsl.ir.nodes import BlockKey, Ref, Span, Task, TaskDef, Value
 
 if TYPE_CHECKING:
     from flowdsl.authoring._task import TaskFunction
@@ -31,15 +31,18 @@ class Trace:
     """State of one workflow being traced."""
 
     workflow_name: str
-    tokens: TokenTable = field(default_factory=TokenTable)
+    tokens: TokenTable = field(init=False)
     tasks: list[Task] = field(default_factory=list)
     task_defs: dict[str, list[TaskDef]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Workflow functions this trace starts as sub-workflows (compiled along with it).
+    children: list[Any] = field(default_factory=list)
     _blocks: list[list[Task]] = field(default_factory=list)
     _refs: set[str] = field(default_factory=set)
     _next_suffix: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.tokens = TokenTable(self.workflow_name)
         self._blocks.append(self.tasks)
 
     @contextmanager
@@ -66,8 +69,87 @@ class Trace:
         self._refs.add(candidate)
         return candidate
 
+    def derived_ref(self, base: str) -> str:
+        """A reference named after another (``fork_ref`` -> ``fork_ref_join``), made unique
+        with ``_2``, ``_3``... (a generated name that cannot clash with a later one)."""
+        candidate, n = base, 1
+        while candidate in self._refs:
+            n += 1
+            candidate = f"{base}_{n}"
+        self._refs.add(candidate)
+        return candidate
+
     def value(self, obj: object, span: Span | None) -> Value:
         return to_value(obj, self.tokens, span)
+
+    def convert(self, obj: object, span: Span | None) -> tuple[bool, Value]:
+        """``obj`` as an IR value; on failure the finding is recorded and ``(False, None)``."""
+        try:
+            return True, to_value(obj, self.tokens, span)
+        except TraceError as exc:
+            self.diagnostics.append(exc.diagnostic)
+            return False, None
+
+    def handle(self, ref: Ref, annotation: Any) -> Handle:
+        """A handle to a value of this trace."""
+        return Handle(ref, annotation, self.tokens)
+
+    def record(
+        self,
+        *,
+        type: str,
+        name: str,
+        ref: str | None,
+        span: Span | None,
+        inputs: Mapping[str, object] | None = None,
+        fields: Mapping[str, object] | None = None,
+        blocks: dict[BlockKey, list[Task]] | None = None,
+        description: str | None = None,
+        input_spans: Mapping[str, Span] | None = None,
+        ref_base: str | None = None,
+    ) -> Task:
+        """Record one WorkflowTask in the current block: the single way every construct adds a
+        node. Inputs and fields are converted (a value that cannot be converted is a finding at
+        its span and left out); ``ref`` None gets a generated reference: ``ref_base`` made
+        unique when given, else ``<name>_ref``.
+        """
+        spans = dict(input_spans or {})
+        converted: dict[str, Value] = {}
+        unconverted: list[str] = []
+        for key, obj in (inputs or {}).items():
+            ok, value = self.convert(obj, spans.get(key, span))
+            if ok:
+                converted[key] = value
+            else:
+                unconverted.append(key)
+        field_values: dict[str, Value] = {}
+        for key, obj in (fields or {}).items():
+            ok, value = self.convert(obj, span)
+            if ok:
+                field_values[key] = value
+        if ref is None and ref_base is not None:
+            ref = self.derived_ref(ref_base)
+        task = Task(
+            name=name,
+            ref=self.new_ref(name, ref),
+            type=type,
+            inputs=converted,
+            fields=field_values,
+            blocks=blocks or {},
+            description=description,
+            span=span,
+            input_spans={k: s for k, s in spans.items() if k in converted},
+            unconverted=tuple(unconverted),
+        )
+        self._blocks[-1].append(task)
+        return task
+
+    def add_task_def(self, definition: TaskDef) -> None:
+        known = self.task_defs.setdefault(definition.name, [])
+        if not any(d.origin is definition.origin for d in known):
+            known.append(definition)
+            # Mistakes in the decorator's own arguments, reported where the task is used.
+            self.diagnostics.extend(getattr(definition.origin, "problems", ()))
 
     def call_task(
         self,
@@ -77,33 +159,21 @@ class Trace:
         span: Span | None,
         options: dict[str, Any],
     ) -> Handle:
-        arg_spans = keyword_spans(span)
-        bound = self._bind(fn, args, kwargs, span)
-        inputs: dict[str, Value] = {}
-        for name, obj in bound.items():
-            where = arg_spans.get(name, span)
-            try:
-                inputs[name] = self.value(obj, where)
-            except TraceError as exc:
-                self.diagnostics.append(exc.diagnostic)
-        ref = self.new_ref(fn.name, options.get("taskReferenceName"))
+        """A call of a ``@task`` function: a SIMPLE task and its TaskDef."""
+        inputs = self._bind(fn, args, kwargs, span)
         fields = {k: v for k, v in options.items() if k not in ("taskReferenceName", "description")}
-        task = Task(
-            name=fn.name,
-            ref=ref,
+        task = self.record(
             type="SIMPLE",
+            name=fn.name,
+            ref=options.get("taskReferenceName"),
+            span=span,
             inputs=inputs,
             fields=fields,
             description=options.get("description"),
-            span=span,
-            input_spans={k: s for k, s in arg_spans.items() if k in inputs},
+            input_spans=keyword_spans(span),
         )
-        self._blocks[-1].append(task)
-        definition = fn.task_def()
-        known = self.task_defs.setdefault(fn.name, [])
-        if not any(d.origin is definition.origin for d in known):
-            known.append(definition)
-        return Handle(Ref(ref, "output", fn.output_path, span=span), fn.handle_type, self.tokens)
+        self.add_task_def(fn.task_def())
+        return self.handle(Ref(task.ref, "output", fn.output_path, span=span), fn.handle_type)
 
     def _bind(
         self,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 import math
 import re
 from collections.abc import Mapping
@@ -23,41 +24,67 @@ from typing import Any, NoReturn
 
 from pydantic import BaseModel
 
+# _conditions reads Handle from this module at call time; both import the module object.
+from flowdsl.authoring import _conditions
 from flowdsl.authoring._location import call_site
-from flowdsl.diagnostics import RuntimeValueUsedAsPython, UnsupportedValue
+from flowdsl.diagnostics import ForeignValue, RuntimeValueUsedAsPython, UnsupportedValue
 from flowdsl.errors import TraceError
 from flowdsl.ir.nodes import Ref, Span, Template, Value
 from flowdsl.types import member_type
 
 TOKEN_OPEN = "\ue000"
 TOKEN_CLOSE = "\ue001"
-_TOKEN_RE = re.compile(f"{TOKEN_OPEN}(\\d+){TOKEN_CLOSE}")
+_TOKEN_RE = re.compile(f"{TOKEN_OPEN}(\\d+)\\.(\\d+){TOKEN_CLOSE}")
+_tables = itertools.count(1)
 
 
 class TokenTable:
-    """Tokens handed out for handles turned into text, during one trace."""
+    """Tokens handed out for handles turned into text, during one trace.
 
-    def __init__(self) -> None:
+    A token names its table, so text built in one workflow's trace and used in another's is
+    recognised (and refused) instead of being read against the wrong table.
+    """
+
+    def __init__(self, owner: str = "") -> None:
         self._refs: list[Ref] = []
+        self.id = next(_tables)
+        self.owner = owner
 
     def token(self, ref: Ref) -> str:
         self._refs.append(ref)
-        return f"{TOKEN_OPEN}{len(self._refs) - 1}{TOKEN_CLOSE}"
+        return f"{TOKEN_OPEN}{self.id}.{len(self._refs) - 1}{TOKEN_CLOSE}"
 
-    def split(self, text: str) -> str | Template:
+    def split(self, text: str, span: Span | None = None) -> str | Template:
         """Literal text, or a Template when the text holds tokens."""
         if TOKEN_OPEN not in text:
             return text
         parts: list[str | Ref] = []
         last = 0
         for match in _TOKEN_RE.finditer(text):
+            if int(match.group(1)) != self.id:
+                _foreign(self, span)
             if match.start() > last:
                 parts.append(text[last : match.start()])
-            parts.append(self._refs[int(match.group(1))])
+            parts.append(self._refs[int(match.group(2))])
             last = match.end()
         if last < len(text):
             parts.append(text[last:])
+        if TOKEN_OPEN in text[last:] or any(isinstance(p, str) and TOKEN_OPEN in p for p in parts):
+            _foreign(self, span)
         return Template(tuple(parts))
+
+
+def _foreign(tokens: TokenTable, span: Span | None) -> NoReturn:
+    where = f"workflow `{tokens.owner}`" if tokens.owner else "this workflow"
+    raise TraceError(
+        ForeignValue(
+            f"a runtime value made while tracing another workflow is used in {where}, "
+            "where it refers to nothing",
+            span,
+            hint="pass the value in as a workflow input (or a sub_workflow input) instead of "
+            "sharing it between workflow functions",
+        )
+    )
 
 
 def _refuse(what: str, instead: str) -> NoReturn:
@@ -70,7 +97,10 @@ def _refuse(what: str, instead: str) -> NoReturn:
     )
 
 
-_BRANCH = "branch at run time with a SWITCH task (`flowdsl.switch`) instead of `if`"
+_BRANCH = (
+    "branch at run time with a SWITCH task (`flowdsl.when` or `flowdsl.switch`) instead of "
+    "`if`; combine conditions with `&`, `|`, `~` and test membership with `flowdsl.is_in`"
+)
 _LOOP = (
     "iterate at run time with a dynamic fork (`flowdsl.dynamic_fork`, Conductor "
     "FORK_JOIN_DYNAMIC) or a loop (`flowdsl.do_while`, DO_WHILE) instead of a Python loop"
@@ -178,23 +208,40 @@ class Handle:
     def __hash__(self) -> int:
         _refuse("Using a runtime value as a dict key or set member", "use literal keys")
 
-    def __eq__(self, other: object) -> bool:
-        _refuse("Comparing a runtime value (`==`)", _BRANCH)
+    # Comparisons build a Condition (flowdsl.when / switch / do_while render it); using one
+    # as a Python bool is refused there.
+    def __eq__(self, other: object) -> _conditions.Condition:  # type: ignore[override]
+        return _conditions.compare(self, "==", other)
 
-    def __ne__(self, other: object) -> bool:
-        _refuse("Comparing a runtime value (`!=`)", _BRANCH)
+    def __ne__(self, other: object) -> _conditions.Condition:  # type: ignore[override]
+        return _conditions.compare(self, "!=", other)
 
-    def __lt__(self, other: object) -> bool:
-        _refuse("Comparing a runtime value (`<`)", _BRANCH)
+    def __lt__(self, other: object) -> _conditions.Condition:
+        return _conditions.compare(self, "<", other)
 
-    def __le__(self, other: object) -> bool:
-        _refuse("Comparing a runtime value (`<=`)", _BRANCH)
+    def __le__(self, other: object) -> _conditions.Condition:
+        return _conditions.compare(self, "<=", other)
 
-    def __gt__(self, other: object) -> bool:
-        _refuse("Comparing a runtime value (`>`)", _BRANCH)
+    def __gt__(self, other: object) -> _conditions.Condition:
+        return _conditions.compare(self, ">", other)
 
-    def __ge__(self, other: object) -> bool:
-        _refuse("Comparing a runtime value (`>=`)", _BRANCH)
+    def __ge__(self, other: object) -> _conditions.Condition:
+        return _conditions.compare(self, ">=", other)
+
+    def __and__(self, other: object) -> _conditions.Condition:
+        return _conditions.as_condition(self) & other
+
+    def __rand__(self, other: object) -> _conditions.Condition:
+        return _conditions.as_condition(other) & self
+
+    def __or__(self, other: object) -> _conditions.Condition:
+        return _conditions.as_condition(self) | other
+
+    def __ror__(self, other: object) -> _conditions.Condition:
+        return _conditions.as_condition(other) | self
+
+    def __invert__(self) -> _conditions.Condition:
+        return ~_conditions.as_condition(self)
 
     def __setattr__(self, name: str, value: object) -> None:
         _refuse("Assigning to a runtime value", "build a new value in a task instead")
@@ -207,8 +254,7 @@ class Handle:
 
     __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _fd_arith
     __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = _fd_arith
-    __neg__ = __pos__ = __abs__ = __invert__ = __round__ = _fd_arith
-    __and__ = __rand__ = __or__ = __ror__ = __xor__ = __rxor__ = _fd_arith
+    __neg__ = __pos__ = __abs__ = __round__ = __xor__ = __rxor__ = _fd_arith
 
 
 def ref_of(handle: Handle) -> Ref:
@@ -226,6 +272,8 @@ def type_of(handle: Handle) -> Any:
 def to_value(obj: object, tokens: TokenTable, span: Span | None) -> Value:
     """A Python value as an IR value; raises TraceError for what JSON cannot hold."""
     if isinstance(obj, Handle):
+        if object.__getattribute__(obj, "_fd_tokens") is not tokens:
+            _foreign(tokens, span)
         ref = ref_of(obj)
         return ref if ref.span is not None or span is None else dataclasses.replace(ref, span=span)
     if obj is None or isinstance(obj, bool | int):
@@ -235,7 +283,7 @@ def to_value(obj: object, tokens: TokenTable, span: Span | None) -> Value:
             _unsupported(f"the float {obj!r} has no JSON form", span)
         return obj
     if isinstance(obj, str):
-        return tokens.split(obj)
+        return tokens.split(obj, span)
     if isinstance(obj, enum.Enum):
         return to_value(obj.value, tokens, span)
     if isinstance(obj, BaseModel):

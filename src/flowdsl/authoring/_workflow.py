@@ -15,7 +15,7 @@ from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 from pydantic import BaseModel
 
 from flowdsl.authoring._location import call_site, display_path, keyword_spans, traceback_span
-from flowdsl.authoring._task import _hints
+from flowdsl.authoring._task import _hints, type_problem
 from flowdsl.authoring._trace import Trace, current_trace, tracing
 from flowdsl.authoring._values import Handle, _refuse, ref_of, type_of
 from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
@@ -56,6 +56,20 @@ class Inputs(BaseModel):
     """
 
 
+class FailureInputs(Inputs):
+    """The inputs Conductor gives a failure workflow (``@workflow(failure_workflow=...)``),
+    besides the failed workflow's own inputs (WorkflowExecutorOps.java, terminateWorkflow).
+
+    Subclass it to add the failed workflow's inputs you read.
+    """
+
+    workflowId: str
+    reason: str
+    failureStatus: str
+    failureTaskId: str | None = None
+    failedWorkflow: dict[str, Any] = {}
+
+
 @dataclass
 class TraceResult:
     workflow: Workflow
@@ -63,6 +77,9 @@ class TraceResult:
     diagnostics: list[Diagnostic]
     # False when the function stopped with an exception: the workflow is partial.
     complete: bool = True
+    # Workflow functions this one starts (sub-workflows, dynamic forks, failure workflow):
+    # compiled with it.
+    children: list[WorkflowFunction[..., Any]] = dataclasses.field(default_factory=list)
 
 
 class WorkflowFunction(Generic[P, R]):
@@ -83,8 +100,141 @@ class WorkflowFunction(Generic[P, R]):
         self.name = name or fn.__name__
         self.version = version
         self.description = description if description is not None else inspect.getdoc(fn)
-        self.options = options
+        self.def_options = options
         self.span = span
+        # How a sub_workflow() call of this workflow is made (see options()).
+        self._call: dict[str, Any] = {}
+        self.origin: WorkflowFunction[Any, Any] = self
+        # Mistakes in the decorator's arguments, reported when the workflow is traced.
+        self.problems: list[Diagnostic] = []
+
+    @property
+    def return_annotation(self) -> Any:
+        """The declared return type: what a sub-workflow call's outputs are typed as."""
+        return _hints(self.fn).get("return", Any)
+
+    def input_names(self) -> set[str]:
+        """The workflow's declared input names (an ``Inputs`` model's fields, or the
+        parameters)."""
+        hints = _hints(self.fn)
+        params = list(inspect.signature(self.fn).parameters.values())
+        model = hints.get(params[0].name) if len(params) == 1 else None
+        if isinstance(model, type) and issubclass(model, Inputs):
+            return set(declared_fields(model) or {})
+        return {
+            p.name
+            for p in params
+            if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        }
+
+    def required_inputs(self) -> tuple[str, ...]:
+        """Inputs without a default: a caller (a sub_workflow call) must give them."""
+        hints = _hints(self.fn)
+        params = [
+            p
+            for p in inspect.signature(self.fn).parameters.values()
+            if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        ]
+        model = hints.get(params[0].name) if len(params) == 1 else None
+        if isinstance(model, type) and issubclass(model, Inputs):
+            return tuple(
+                info.alias or n for n, info in model.model_fields.items() if info.is_required()
+            )
+        return tuple(p.name for p in params if p.default is inspect.Parameter.empty)
+
+    def options(
+        self,
+        *,
+        ref: str | None = None,
+        inline: bool = False,
+        task_to_domain: Mapping[str, str] | None = None,
+        optional: bool | None = None,
+        description: str | None = None,
+    ) -> WorkflowFunction[P, R]:
+        """This workflow, called by ``flowdsl.sub_workflow`` with these settings: the
+        SUB_WORKFLOW's reference name, its definition embedded (``inline``) instead of
+        registered separately, its ``taskToDomain``, ``optional``, ``description``."""
+        copy: WorkflowFunction[P, R] = WorkflowFunction(
+            self.fn,
+            name=self.name,
+            version=self.version,
+            description=self.description,
+            options=self.def_options,
+            span=self.span,
+        )
+        copy.origin = self.origin
+        copy._call = {
+            "ref": ref,
+            "inline": inline,
+            "task_to_domain": task_to_domain,
+            "optional": optional,
+            "description": description,
+        }
+        return copy
+
+    def _sub_workflow_call(
+        self, trace: Trace, args: tuple[Any, ...], kwargs: dict[str, Any], span: Span | None
+    ) -> Handle:
+        """A SUB_WORKFLOW running this workflow, recorded in ``trace``."""
+        options = self._call
+        params = [
+            p
+            for p in inspect.signature(self.fn).parameters.values()
+            if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+        ]
+        inputs: dict[str, Any] = {}
+        if len(args) > len(params):
+            trace.diagnostics.append(
+                BadWorkflowSignature(
+                    f"workflow `{self.name}` takes {len(params)} inputs, {len(args)} were given",
+                    span,
+                    hint="pass the inputs by name",
+                )
+            )
+        for param, value in zip(params, args, strict=False):
+            inputs[param.name] = value
+        inputs.update(kwargs)
+        hints = _hints(self.fn)
+        model = hints.get(params[0].name) if len(params) == 1 else None
+        if isinstance(model, type) and issubclass(model, Inputs) and params[0].name in inputs:
+            given = inputs.pop(params[0].name)
+            if isinstance(given, BaseModel):
+                inputs.update(
+                    {
+                        info.alias or n: getattr(given, n)
+                        for n, info in type(given).model_fields.items()
+                        if n in given.__dict__
+                    }
+                )
+            elif isinstance(given, Mapping):
+                inputs.update(given)
+        sub_param: dict[str, Any] = {"name": self.name, "version": self.version}
+        if options.get("task_to_domain") is not None:
+            sub_param["taskToDomain"] = dict(options["task_to_domain"])
+        fields: dict[str, Any] = {"subWorkflowParam": sub_param}
+        if options.get("optional") is not None:
+            fields["optional"] = options["optional"]
+        task = trace.record(
+            type="SUB_WORKFLOW",
+            name=self.name,
+            ref=options.get("ref"),
+            span=span,
+            inputs=inputs,
+            fields=fields,
+            description=options.get("description"),
+            input_spans=keyword_spans(span),
+        )
+        if options.get("inline"):
+            result = self.origin.trace()
+            trace.diagnostics.extend(result.diagnostics)
+            for defs in result.task_defs.values():
+                for definition in defs:
+                    trace.add_task_def(definition)
+            trace.children.extend(result.children)
+            task.inline_workflow = result.workflow
+        else:
+            trace.children.append(self.origin)
+        return trace.handle(Ref(task.ref, "output", span=span), self.return_annotation)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if current_trace() is not None:
@@ -98,6 +248,7 @@ class WorkflowFunction(Generic[P, R]):
     def trace(self) -> TraceResult:
         trace = Trace(self.name)
         diagnostics = trace.diagnostics
+        diagnostics.extend(self.origin.problems)
         inputs, input_types, fields, args = self._inputs(trace)
         outputs: dict[str, Value] = {}
         output_spans: dict[str, Span] = {}
@@ -118,13 +269,23 @@ class WorkflowFunction(Generic[P, R]):
             else:
                 complete = True
                 outputs, output_spans = self._outputs(trace, result)
-        for key, option in self.options.items():
+        option_spans = keyword_spans(self.span)
+        for key, option in self.def_options.items():
             json_key = OPTION_FIELDS[key]
-            if json_key == "inputTemplate" and isinstance(option, Mapping):
+            if isinstance(option, WorkflowFunction) and json_key == "failureWorkflow":
+                trace.children.append(option.origin)
+                fields[json_key] = option.name
+                continue
+            # Every value goes through the same conversion as task inputs: a set, NaN, a
+            # date, an object... is a finding at its keyword.
+            ok, value = trace.convert(option, option_spans.get(key, self.span))
+            if not ok:
+                continue
+            if json_key == "inputTemplate" and isinstance(value, Mapping):
                 # Explicit entries win over parameter defaults.
-                fields[json_key] = {**fields.get("inputTemplate", {}), **option}
+                fields[json_key] = {**fields.get("inputTemplate", {}), **value}
             else:
-                fields[json_key] = option
+                fields[json_key] = value
         workflow = Workflow(
             name=self.name,
             version=self.version,
@@ -141,8 +302,10 @@ class WorkflowFunction(Generic[P, R]):
                 for k, s in keyword_spans(self.span).items()
                 if k in OPTION_FIELDS
             },
+            required_inputs=self.required_inputs(),
+            source="python",
         )
-        return TraceResult(workflow, trace.task_defs, diagnostics, complete)
+        return TraceResult(workflow, trace.task_defs, diagnostics, complete, trace.children)
 
     def _inputs(
         self, trace: Trace
@@ -297,7 +460,7 @@ def workflow(
     timeout_policy: WorkflowTimeoutPolicy | None = None,
     timeout_seconds: int | None = None,
     restartable: bool | None = None,
-    failure_workflow: str | None = None,
+    failure_workflow: str | WorkflowFunction[..., Any] | None = None,
     failure_workflow_version: int | None = None,
     workflow_status_listener_enabled: bool | None = None,
     workflow_status_listener_sink: str | None = None,
@@ -328,10 +491,22 @@ def workflow(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     if unknown:
         raise TypeError(f"workflow() got unexpected keyword argument(s): {', '.join(unknown)}")
     chosen = {k: v for k, v in options.items() if v is not None}
+    spans = keyword_spans(span)
+    problems: list[Diagnostic] = []
+    for key, value, expected in (("name", name, str), ("description", description, str)):
+        if value is not None and (p := type_problem(key, value, expected, spans.get(key, span))):
+            problems.append(p)
+    if (p := type_problem("version", version, int, spans.get("version", span))) is not None:
+        problems.append(p)
+        version = 1
+    name = name if isinstance(name, str) else None
+    description = description if isinstance(description, str) else None
 
     def decorate(f: Callable[..., Any]) -> WorkflowFunction[Any, Any]:
-        return WorkflowFunction(
+        made = WorkflowFunction(
             f, name=name, version=version, description=description, options=chosen, span=span
         )
+        made.problems = problems
+        return made
 
     return decorate(fn) if fn is not None else decorate

@@ -8,6 +8,8 @@ their validation errors into findings placed on the field that is wrong.
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,7 @@ from flowdsl.diagnostics import (
     UnknownTaskType,
     did_you_mean,
 )
+from flowdsl.ir.jsonvalues import literal_value
 from flowdsl.ir.nodes import Span, TaskDef, Workflow
 
 if TYPE_CHECKING:
@@ -78,20 +81,52 @@ def _label(field: str, python: dict[str, str] | None) -> str:
 
 
 def _errors(
-    model: type[BaseModel], data: Mapping[str, Any]
+    model: type[BaseModel], data: Mapping[str, Any], strict: bool = False
 ) -> list[tuple[str | None, str, str, Any, dict[str, Any]]]:
-    """(field, error type, message, input, context) for each validation error."""
+    """(field, error type, message, input, context) for each validation error.
+
+    ``strict`` for definitions written in Python: ``retry_count=True`` or
+    ``timeout_seconds="30"`` is a mistake there, where JSON read by Conductor's Jackson
+    would be coerced.
+    """
+    out: list[tuple[str | None, str, str, Any, dict[str, Any]]] = []
+    if strict:
+        out.extend(_strict_errors(model, data))
+    reported = {field for field, *_ in out}
     try:
-        model.model_validate(data)
+        model.model_validate({k: v for k, v in data.items() if k not in reported})
     except ValidationError as exc:
-        out = []
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else None
+            if field in reported:
+                continue
             out.append(
                 (field, err["type"], err["msg"], err.get("input"), dict(err.get("ctx") or {}))
             )
-        return out
-    return []
+    return out
+
+
+_STRICT = {int: "an integer", bool: "True or False", str: "a string"}
+
+
+def _strict_errors(
+    model: type[BaseModel], data: Mapping[str, Any]
+) -> Iterator[tuple[str | None, str, str, Any, dict[str, Any]]]:
+    """Values pydantic's lax mode would coerce: a bool or a numeric string for an integer, a
+    number for a bool or a string. (Enum fields still take their names as strings.)"""
+    by_alias = {info.alias or name: info for name, info in model.model_fields.items()}
+    for key, value in data.items():
+        info = by_alias.get(key)
+        if info is None or value is None:
+            continue
+        annotation = info.annotation
+        union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        options = set(typing.get_args(annotation)) - {type(None)} if union else {annotation}
+        for kind, label in _STRICT.items():
+            if options == {kind}:
+                wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+                if wrong:
+                    yield (key, "strict", f"must be {label}, not {value!r}", value, {})
 
 
 def _problem(label: str, kind: str, msg: str, value: Any, info: dict[str, Any]) -> str:
@@ -126,7 +161,9 @@ def _task_def(td: TaskDef, ctx: CheckContext) -> Iterator[Diagnostic]:
                 hint=("it needs a newer target" if in_model else did_you_mean(name, known)),
             )
     data = {k: v for k, v in td.fields.items() if k in known}
-    for field_name, kind, msg, value, info in _errors(_ModelTaskDef, data):
+    for field_name, kind, msg, value, info in _errors(
+        _ModelTaskDef, data, strict=td.origin is not None
+    ):
         where = _span(field_name, td.field_spans, td.span)
         if kind == "FD401":
             yield ResponseTimeoutExceedsTimeout(
@@ -222,7 +259,8 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
                     ),
                 )
         data = {k: v for k, v in header.items() if k in target.workflow_def_fields}
-        for field_name, kind, msg, value, info in _errors(_WorkflowDefHeader, data):
+        strict = wf.source == "python"
+        for field_name, kind, msg, value, info in _errors(_WorkflowDefHeader, data, strict):
             if field_name == "name":
                 continue  # reported by the names check
             label = _label(field_name, python) if field_name else "definition"
@@ -271,9 +309,13 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
                 "name": task.name,
                 "taskReferenceName": task.ref,
                 "type": task.type,
-                **{k: v for k, v in task.fields.items() if k in target.workflow_task_fields},
+                **{
+                    k: literal_value(v)
+                    for k, v in task.fields.items()
+                    if k in target.workflow_task_fields
+                },
             }
-            for field_name, kind, msg, value, info in _errors(_WorkflowTaskHeader, data):
+            for field_name, kind, msg, value, info in _errors(_WorkflowTaskHeader, data, strict):
                 if field_name in ("name", "taskReferenceName"):
                     continue  # reported by the names check
                 yield FieldValueInvalid(

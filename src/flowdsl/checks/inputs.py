@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from flowdsl.checks._outputs import sub_workflow_child
 from flowdsl.checks._source import declaration_level, from_json
 from flowdsl.diagnostics import (
+    BadSubWorkflowInput,
     Diagnostic,
     MissingTaskInput,
     NoTaskDefinition,
+    UndeclaredSubWorkflowInput,
     UnknownTaskInput,
     did_you_mean,
 )
+from flowdsl.ir.nodes import Task
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -28,6 +32,9 @@ def task_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
     warned: set[str] = set()
     for wf in ctx.program.all_workflows():
         for task in wf.walk():
+            if task.type == "SUB_WORKFLOW":
+                yield from _sub_workflow_inputs(ctx, task)
+                continue
             if task.type != "SIMPLE":
                 continue
             definition = ctx.program.task_defs.get(task.name)
@@ -70,7 +77,11 @@ def task_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
                             ),
                             level=declaration_level(definition),
                         )
-            missing = [k for k in definition.required_inputs if k not in task.inputs]
+            missing = [
+                k
+                for k in definition.required_inputs
+                if k not in task.inputs and k not in task.unconverted
+            ]
             if missing:
                 names = ", ".join(f"`{k}`" for k in missing)
                 plural = "s" if len(missing) > 1 else ""
@@ -79,3 +90,48 @@ def task_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
                     task.span,
                     hint=f"pass {names}",
                 )
+
+
+def _sub_workflow_inputs(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
+    """A SUB_WORKFLOW's inputs against the child workflow's inputs.
+
+    SubWorkflowTaskMapper passes the task's resolved inputParameters as the child's input;
+    Conductor itself checks nothing. A Python child's signature is its contract (error); a
+    JSON child's ``inputParameters`` is only a declaration (warning).
+    """
+    child = sub_workflow_child(ctx.program, task)
+    if child is None or child.inputs is None:
+        return
+    declared = set(child.inputs)
+    python = child.source == "python"
+    for key in task.inputs:
+        if key in declared:
+            continue
+        where = task.input_spans.get(key, task.span)
+        hint = did_you_mean(key, declared) or "it takes " + ", ".join(
+            f"`{k}`" for k in child.inputs
+        )
+        if python:
+            yield BadSubWorkflowInput(
+                f"workflow `{child.name}` takes no input `{key}`", where, hint=hint
+            )
+        else:
+            yield UndeclaredSubWorkflowInput(
+                f"workflow `{child.name}` does not declare input `{key}` in its "
+                "inputParameters (Conductor passes it anyway; the declaration or the name is "
+                "probably stale)",
+                where,
+                hint=hint,
+            )
+    if python:
+        missing = [
+            k for k in child.required_inputs if k not in task.inputs and k not in task.unconverted
+        ]
+        if missing:
+            names = ", ".join(f"`{k}`" for k in missing)
+            yield BadSubWorkflowInput(
+                f"workflow `{child.name}` is missing required input"
+                f"{'s' if len(missing) > 1 else ''} {names}",
+                task.span,
+                hint="give it every parameter that has no default",
+            )

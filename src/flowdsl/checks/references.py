@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from flowdsl.checks._source import from_json
 from flowdsl.checks.structure import others_end_workflow
+from flowdsl.conductor.tasktypes import resolved_field_values
 from flowdsl.diagnostics import (
     Diagnostic,
     LoopScopeViolation,
@@ -90,6 +91,10 @@ def consumers(wf: Workflow) -> Iterator[tuple[str | None, Ref, Span | None]]:
             key = key_path[0] if key_path else None
             where = ref.span or (task.input_spans.get(key) if isinstance(key, str) else None)
             yield task.ref, ref, where or task.span
+        # Task fields Conductor resolves too (subWorkflowParam.name/version, DO_WHILE items).
+        for path, value in resolved_field_values(task):
+            for _, ref in iter_refs(value):
+                yield task.ref, ref, ref.span or task.field_spans.get(path[0]) or task.span
     for key_path, ref in iter_refs(wf.outputs):
         key = key_path[0] if key_path else None
         where = ref.span or (wf.output_spans.get(key) if isinstance(key, str) else None)
@@ -251,7 +256,12 @@ def _order(
             span,
             hint="read it after the switch, or move the task into this case",
         )
-    elif order is Order.CONDITIONAL and not _skipped_only_by_ending(scope, producer.ref, consumer):
+    elif (
+        order is Order.CONDITIONAL
+        and not (consumer is not None and scope.tasks[consumer].generated == "switch-merge")
+        and not _skipped_only_by_ending(scope, producer.ref, consumer)
+    ):
+        # (flowdsl's switch merge reads every case on purpose and returns the chosen one.)
         yield MayNotHaveRun(
             f"{reader} reads {ref.expression}, but `{producer.ref}` runs only in one case of "
             f"`{via}`; when another case is taken the value is null",

@@ -105,6 +105,8 @@ _TYPES: tuple[TaskType, ...] = (
         "DO_WHILE",
         blocks=("loopOver",),
         flow=Flow.LOOP,
+        # DoWhile.evaluateItemsList resolves `items` with ParametersUtils.getTaskInputV2.
+        resolved_fields=(("items",),),
         # DoWhile.java: `iteration`, and per iteration a map keyed by the iteration number;
         # with `items`, `loopIndex` and `loopItem`.
         outputs=frozenset({"iteration", "loopIndex", "loopItem"}),

@@ -13,45 +13,8 @@ from typing import Any
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
 from flowdsl.conductor.tasktypes import block_json
-from flowdsl.ir.nodes import Program, Ref, Task, TaskDef, Template, Value, Workflow
-
-
-def escape_literal(text: str) -> str:
-    """Literal text for a position Conductor resolves: every ``${`` becomes ``$${``.
-
-    ParametersUtils only matches ``${`` not preceded by ``$`` and afterwards turns every
-    ``$${`` back into ``${`` (core/.../utils/ParametersUtils.java).
-    """
-    return text.replace("${", "$${")
-
-
-def resolved_value(value: Value) -> Any:
-    """An IR value as JSON for a position Conductor resolves (inputParameters, ...)."""
-    if isinstance(value, Ref):
-        return value.expression
-    if isinstance(value, Template):
-        return "".join(
-            p.expression if isinstance(p, Ref) else escape_literal(p) for p in value.parts
-        )
-    if isinstance(value, str):
-        return escape_literal(value)
-    if isinstance(value, dict):
-        return {k: resolved_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [resolved_value(v) for v in value]
-    return value
-
-
-def literal_value(value: Value) -> Any:
-    """An IR value for a position Conductor copies as is (variables, inputTemplate...)."""
-    if isinstance(value, Ref | Template):
-        return resolved_value(value)
-    if isinstance(value, dict):
-        return {k: literal_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [literal_value(v) for v in value]
-    return value
-
+from flowdsl.ir.jsonvalues import escape_literal, literal_value, resolved_value
+from flowdsl.ir.nodes import Program, Task, TaskDef, Workflow
 
 # WorkflowDef fields whose strings Conductor resolves as expressions.
 _RESOLVED_WORKFLOW_FIELDS = frozenset({"outputParameters"})
@@ -67,6 +30,13 @@ def task_json(task: Task) -> dict[str, Any]:
     data["type"] = task.type
     for key, value in task.fields.items():
         data[key] = literal_value(value)
+    if task.inline_workflow is not None:
+        param = data.get("subWorkflowParam")
+        if isinstance(param, dict) and "workflowDefinition" not in param:
+            data["subWorkflowParam"] = {
+                **param,
+                "workflowDefinition": workflow_json(task.inline_workflow),
+            }
     if task.blocks:
         data.update(block_json({k: [task_json(t) for t in b] for k, b in task.blocks.items()}))
     return data

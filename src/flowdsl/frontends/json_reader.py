@@ -51,6 +51,7 @@ from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
 from flowdsl.conductor.models import snake_fields, with_defaults
 from flowdsl.conductor.targets import AUDITABLE_FIELDS
 from flowdsl.conductor.tasktypes import BLOCK_FIELDS, BLOCK_SHAPES, BlockShape
+from flowdsl.conductor.tasktypes import task_type as type_info
 from flowdsl.diagnostics import (
     ConflictingTaskDefinitions,
     Diagnostic,
@@ -520,6 +521,8 @@ class _Reader:
 
         field_spans = self._spans(pointer + "/", raw)
         fields = {k: v for k, v in raw.items() if k not in _NOT_TASK_FIELDS}
+        for path in type_info(task_type).resolved_fields:
+            self._resolve_field(fields, path, pointer)
         blocks: dict[BlockKey, list[Task]] = {}
         if not _BLOCKS.isdisjoint(raw):
             for key in raw:
@@ -547,6 +550,21 @@ class _Reader:
                     registered=False,
                 )
         return task
+
+    def _resolve_field(self, fields: dict[str, Any], path: tuple[str, ...], pointer: str) -> None:
+        """Parse the expressions of a task field Conductor resolves (subWorkflowParam.name,
+        DO_WHILE items...), copying the objects on the way so the raw JSON is untouched."""
+        holder: dict[str, Any] = fields
+        for key in path[:-1]:
+            inner = holder.get(key)
+            if not isinstance(inner, dict):
+                return
+            holder[key] = inner = dict(inner)
+            holder = inner
+        last = path[-1]
+        if last in holder:
+            field_pointer = pointer + "".join(f"/{_escape(k)}" for k in path)
+            holder[last] = self._value(holder[last], field_pointer)
 
     def _blocks(
         self, key: str, value: Any, pointer: str, blocks: dict[BlockKey, list[Task]]

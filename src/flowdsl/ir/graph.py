@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from flowdsl.conductor.tasktypes import resolved_field_values
 from flowdsl.ir.nodes import Ref, Task, Workflow, iter_refs
 
 START = "<start>"
@@ -50,6 +51,9 @@ class WorkflowGraph:
         for task in workflow.walk():
             for key_path, ref in iter_refs(task.inputs):
                 self._add_data_edge(ref, task.ref, ("inputParameters", *key_path))
+            for path, value in resolved_field_values(task):
+                for key_path, ref in iter_refs(value):
+                    self._add_data_edge(ref, task.ref, (*path, *key_path))
         for key_path, ref in iter_refs(workflow.outputs):
             self._add_data_edge(ref, END, ("outputParameters", *key_path))
 

@@ -177,6 +177,11 @@ class Task:
     field_spans: dict[str, Span] = field(default_factory=dict)
     # SUB_WORKFLOW with an inline ``subWorkflowParam.workflowDefinition``: that workflow.
     inline_workflow: Workflow | None = None
+    # Inputs the author gave that could not become values (each already reported).
+    unconverted: tuple[str, ...] = ()
+    # Set on tasks a construct generated rather than the author (e.g. "switch-merge", the
+    # INLINE that returns a SWITCH's chosen value: it reads every case on purpose).
+    generated: str | None = None
 
     def walk(self) -> Iterator[Task]:
         """This task and every task nested in it, depth first, in definition order."""
@@ -227,6 +232,11 @@ class Workflow:
     span: Span | None = None
     output_spans: dict[str, Span] = field(default_factory=dict)
     field_spans: dict[str, Span] = field(default_factory=dict)
+    # Inputs a caller must give (Python: parameters without a default).
+    required_inputs: tuple[str, ...] = ()
+    # "python" when traced from a @workflow function (its signature is a contract the
+    # checks enforce), "json" when read from a definition (declarations Conductor ignores).
+    source: str = "json"
 
     @property
     def key(self) -> str:

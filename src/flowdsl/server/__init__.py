@@ -1,0 +1,1 @@
+"""Talking to a Conductor server: register, diff, run, workers."""
