@@ -192,7 +192,11 @@ def test_task_body_exception_and_outputs() -> None:
 
 def test_discover_tasks_finds_defined_and_imported_tasks() -> None:
     found = discover_tasks([str(REPO / "examples" / "image_pipeline")])
-    assert sorted(found) == ["image_convert_resize", "upload_toS3"]
+    assert sorted(found) == [
+        "image_convert_resize",
+        "image_multiple_convert_resize",
+        "upload_toS3",
+    ]
 
 
 def test_worker_needs_tasks(tmp_path: Path) -> None:
