@@ -486,12 +486,12 @@ PAIRS: list[tuple[str, list[Any], list[Any]]] = [
         [{**wf([RESIZE]), "schemaVersion": 2}, *DEFS],
     ),
     (
-        "FD110",
+        "FD102",
         [wf([simple("resize_ref", "resize", "${workflow.variables.path}")]), *DEFS],
         [wf([SET_PATH, simple("resize_ref", "resize", "${workflow.variables.path}")]), *DEFS],
     ),
     (
-        "FD110",
+        "FD102",
         [wf([simple("resize_ref", "resize", "${workflow.variables.path}")]), *DEFS],
         [
             wf(

@@ -88,8 +88,8 @@ class RuntimeValueUsedAsPython(Diagnostic):
 
 
 class BadTaskArguments(Diagnostic):
-    """A task was called with keyword arguments its signature does not take, or without
-    arguments it requires."""
+    """A task was called with arguments it cannot take: inputs its signature does not bind,
+    or a builder argument or per-call option of the wrong type or value."""
 
     code = "FD002"
 
@@ -142,7 +142,8 @@ class UnknownReference(Diagnostic):
 
 
 class UnknownWorkflowField(Diagnostic):
-    """``${workflow.<field>}`` names a field Conductor does not provide."""
+    """``${workflow.<field>}`` names a field Conductor does not provide (or a workflow
+    variable nothing declares or sets)."""
 
     code = "FD102"
 
@@ -191,13 +192,6 @@ class UndeclaredSubWorkflowInput(Diagnostic):
 
     code = "FD109"
     severity = Severity.WARNING
-
-
-class UnsetVariable(Diagnostic):
-    """``${workflow.variables.x}`` where no SET_VARIABLE of the workflow (nor its
-    ``variables``) sets ``x``: always null."""
-
-    code = "FD110"
 
 
 # --- FD2xx ordering and scope --------------------------------------------------------------

@@ -4,9 +4,10 @@ type fits where another is expected. Used by the tracer and by the type check.""
 from __future__ import annotations
 
 import dataclasses
+import enum
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -121,3 +122,73 @@ def fits(produced: Any, expected: Any) -> bool:
     if p_args and e_args and len(p_args) == len(e_args) and p_origin is not tuple:
         return all(fits(p, e) for p, e in zip(p_args, e_args, strict=True))
     return True
+
+
+def is_json_type(value: object, kind: type) -> bool:
+    """``value`` is exactly a JSON value of ``kind``: ``True`` is not an int."""
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def type_problem(
+    value: object, annotation: Any, opaque: Callable[[object], bool] | None = None
+) -> str | None:
+    """Why ``value`` is not a JSON value of exactly the declared type (None when it is).
+
+    Strict as Conductor's JSON is: ``True`` is not an int, ``"30"`` is not a number, a
+    string outside an enum's values is not that enum.
+    """
+    if opaque is not None and opaque(value):
+        return "must be a literal: Conductor does not resolve expressions here"
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if annotation is Any or annotation is object:
+        return None
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        members = [a for a in args if a is not type(None)]
+        found = [type_problem(value, m, opaque) for m in members]
+        return None if any(p is None for p in found) else found[0]
+    if value is None:
+        return "must not be None"
+    if origin is typing.Literal:
+        if value in args:
+            return None
+        return f"must be one of {', '.join(map(repr, args))}, not {_shown(value)}"
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        values = [m.value for m in annotation]
+        if isinstance(value, annotation) or (isinstance(value, str) and value in values):
+            return None
+        return f"must be one of {', '.join(map(repr, values))}, not {_shown(value)}"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if isinstance(value, Mapping | BaseModel):
+            return None
+        return f"must be a dict, not {_shown(value)}"
+    if origin in (list, tuple) or annotation in (list, tuple):
+        if not isinstance(value, list | tuple):
+            return f"must be a list, not {_shown(value)}"
+        inner = args[0] if args else Any
+        for item in value:
+            problem = type_problem(item, inner, opaque)
+            if problem is not None:
+                return f"an item {problem}"
+        return None
+    if origin in (dict, Mapping) or annotation in (dict, Mapping):
+        return None if isinstance(value, Mapping) else f"must be a dict, not {_shown(value)}"
+    if annotation in (int, float, bool, str):
+        if is_json_type(value, annotation):
+            return None
+        expected = {int: "an integer", float: "a number", bool: "True or False", str: "a string"}
+        return f"must be {expected[annotation]}, not {_shown(value)}"
+    return None

@@ -96,30 +96,30 @@ def traceback_span(exc: BaseException) -> Span | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _calls_by_start(filename: str, mtime: float) -> dict[tuple[int, int], ast.Call]:
-    """Every call expression of a file, by its 1-based (line, character column) start."""
+def _calls_by_start(filename: str, mtime: float) -> dict[tuple[int, int], list[ast.Call]]:
+    """Every call expression of a file, by its 1-based (line, character column) start;
+    nested calls sharing a start (``f(x)(y)``) are listed outermost first."""
     try:
         with open(filename, encoding="utf-8") as handle:
             tree = ast.parse(handle.read(), filename)
     except (OSError, SyntaxError, ValueError):
         return {}
-    calls: dict[tuple[int, int], ast.Call] = {}
+    calls: dict[tuple[int, int], list[ast.Call]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             start = (node.lineno, _char_column(filename, node.lineno, node.col_offset))
-            # Nested calls can share a start (f(x)(y)); keep the outermost, whose keywords
-            # are the ones written last on that start.
-            calls.setdefault(start, node)
-            if node.end_lineno is not None and (node.end_lineno, node.end_col_offset or 0) > (
-                calls[start].end_lineno or 0,
-                calls[start].end_col_offset or 0,
-            ):
-                calls[start] = node
+            calls.setdefault(start, []).append(node)
+    for found in calls.values():
+        found.sort(key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0), reverse=True)
     return calls
 
 
-def keyword_spans(span: Span | None) -> dict[str, Span]:
-    """For a call starting at ``span``, the span of each ``name=`` keyword argument in it."""
+def keyword_spans(span: Span | None, *, innermost: bool = False) -> dict[str, Span]:
+    """For a call starting at ``span``, the span of each ``name=`` keyword argument in it.
+
+    When calls share the start (``task.options(ref=...)(x=...)``) the outermost call's
+    keywords are given, or with ``innermost`` the innermost's.
+    """
     if span is None or span.line is None or span.column is None:
         return {}
     filename = span.file
@@ -127,9 +127,10 @@ def keyword_spans(span: Span | None) -> dict[str, Span]:
         mtime = os.path.getmtime(filename)
     except OSError:
         return {}
-    call = _calls_by_start(filename, mtime).get((span.line, span.column))
-    if call is None:
+    found = _calls_by_start(filename, mtime).get((span.line, span.column))
+    if not found:
         return {}
+    call = found[-1] if innermost else found[0]
     return {
         kw.arg: Span(span.file, kw.lineno, _char_column(filename, kw.lineno, kw.col_offset))
         for kw in call.keywords

@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 from flowdsl.authoring._location import call_site, keyword_spans
+from flowdsl.authoring._options import check_options
 from flowdsl.authoring._trace import current_trace
-from flowdsl.authoring._values import TokenTable, to_value
+from flowdsl.authoring._values import TokenTable, ref_of, to_value
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import snake_fields
 from flowdsl.diagnostics import Diagnostic, UnsupportedValue
@@ -31,15 +32,6 @@ POLICY_FIELDS: dict[str, str] = {
 }
 
 _SCALARS = (str, int, float, bool, list, tuple, type(None))
-# .options() keywords and the Python type each takes.
-_OPTION_TYPES: dict[str, type] = {
-    "ref": str,
-    "description": str,
-    "optional": bool,
-    "start_delay": int,
-    "retry_count": int,
-    "async_complete": bool,
-}
 
 
 def type_problem(
@@ -150,38 +142,50 @@ class TaskFunction(Generic[P, R]):
         start_delay: int | None = None,
         retry_count: int | None = None,
         async_complete: bool | None = None,
+        rate_limited: bool | None = None,
+        task_definition: Mapping[str, Any] | None = None,
     ) -> Callable[P, R]:
         """This task with WorkflowTask settings for one call: its taskReferenceName, ...
 
-        ``retry_count`` here overrides the TaskDef's for this call only, as Conductor does.
+        ``retry_count`` here overrides the TaskDef's for this call only, as Conductor does;
+        ``task_definition`` is an inline TaskDef (Conductor's field names) used instead of
+        the registered one. A bad value is a finding at its keyword when the call is traced.
         """
         given = {
-            "taskReferenceName": ref,
+            "ref": ref,
             "description": description,
             "optional": optional,
-            "startDelay": start_delay,
-            "retryCount": retry_count,
-            "asyncComplete": async_complete,
+            "start_delay": start_delay,
+            "retry_count": retry_count,
+            "async_complete": async_complete,
+            "rate_limited": rate_limited,
+            "task_definition": task_definition,
         }
         span = call_site()
-        spans = keyword_spans(span)
-        options: dict[str, Any] = {}
-        problems: list[Diagnostic] = []
-        for (key, value), snake in zip(given.items(), _OPTION_TYPES, strict=True):
-            if value is None:
-                continue
-            problem = type_problem(snake, value, _OPTION_TYPES[snake], spans.get(snake, span))
-            if problem is not None:
-                problems.append(problem)
-            else:
-                options[key] = value
 
         def call(*args: P.args, **kwargs: P.kwargs) -> R:
             trace = current_trace()
             if trace is None:
                 return self.fn(*args, **kwargs)
-            trace.diagnostics.extend(problems)
-            return typing.cast(R, trace.call_task(self, args, kwargs, call_site(), options))
+            checked = check_options(
+                given,
+                task_name=self.name,
+                span=span,
+                spans=keyword_spans(span, innermost=True),
+                what=None,
+            )
+            trace.diagnostics.extend(checked.diagnostics)
+            options: dict[str, Any] = dict(checked.fields)
+            if checked.ref is not None:
+                options["taskReferenceName"] = checked.ref
+            if checked.description is not None:
+                options["description"] = checked.description
+            handle = trace.call_task(self, args, kwargs, call_site(), options)
+            # Place findings on an option's own keyword (e.g. a range error of start_delay).
+            block = trace._blocks[-1] if trace._blocks else []
+            if block and block[-1].ref == ref_of(handle).source:
+                block[-1].field_spans.update(checked.field_spans)
+            return typing.cast(R, handle)
 
         return call
 

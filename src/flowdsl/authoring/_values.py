@@ -106,8 +106,8 @@ _LOOP = (
     "FORK_JOIN_DYNAMIC) or a loop (`flowdsl.do_while`, DO_WHILE) instead of a Python loop"
 )
 _COMPUTE = (
-    "compute it at run time in a task: an INLINE or JSON_JQ_TRANSFORM system task, "
-    "or a worker task of your own"
+    "compute it at run time in a task: `flowdsl.inline` (INLINE, JavaScript), "
+    "`flowdsl.json_jq` (JSON_JQ_TRANSFORM), or a `@task` worker of your own"
 )
 
 

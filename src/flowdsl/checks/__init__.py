@@ -40,7 +40,6 @@ class CheckContext:
     owner_email_required: bool = False
     _suggesters: dict[int, Suggester] = field(default_factory=dict)
     _failure_inputs: dict[str, frozenset[str]] | None = None
-    _variables: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def graph(self, workflow: Workflow) -> WorkflowGraph:
         key = id(workflow)
@@ -60,22 +59,6 @@ class CheckContext:
         if key not in self._suggesters:
             self._suggesters[key] = Suggester(self.scope(workflow).tasks)
         return self._suggesters[key]
-
-    def variables(self, workflow: Workflow) -> frozenset[str]:
-        """The workflow variables something sets: the inputParameters of its SET_VARIABLE
-        tasks (SetVariable.java puts each into workflow.variables) and the WorkflowDef's
-        initial ``variables``."""
-        key = id(workflow)
-        if key not in self._variables:
-            names: set[str] = set()
-            initial = workflow.fields.get("variables")
-            if isinstance(initial, dict):
-                names.update(initial)
-            for task in workflow.walk():
-                if task.type == "SET_VARIABLE":
-                    names.update(task.inputs)
-            self._variables[key] = frozenset(names)
-        return self._variables[key]
 
     def failure_inputs(self, workflow: Workflow) -> frozenset[str]:
         """Inputs a failure workflow receives from the workflows naming it as their

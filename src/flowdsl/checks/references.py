@@ -25,7 +25,6 @@ from flowdsl.diagnostics import (
     UnknownReference,
     UnknownWorkflowField,
     UnknownWorkflowInput,
-    UnsetVariable,
     did_you_mean,
 )
 from flowdsl.ir.expressions import ENV_NAMES, SPECIAL_WORKFLOW_ROOTS
@@ -304,16 +303,17 @@ def _workflow_ref(
         )
         return
     if root == "variables" and ref.path and isinstance(ref.path[0], str):
+        known = workflow_variables(wf)
         key = ref.path[0]
-        set_here = ctx.variables(wf)
-        if key not in set_here:
-            shown = ", ".join(f"`{k}`" for k in sorted(set_here)) or "none"
-            yield UnsetVariable(
-                f"{reader} reads {ref.expression}, but no SET_VARIABLE task of workflow "
-                f"`{wf.name}` sets `{key}` (it sets {shown}): Conductor gives null",
+        if key not in known:
+            shown = ", ".join(f"`{k}`" for k in sorted(known)) or "none"
+            yield UnknownWorkflowField(
+                f"{reader} reads workflow variable `{key}`, but workflow `{wf.name}` neither "
+                "declares it in `variables` nor sets it with a SET_VARIABLE task (its "
+                f"variables: {shown}); Conductor resolves it to null",
                 span,
-                hint=did_you_mean(key, sorted(set_here))
-                or f"add a SET_VARIABLE task with input `{key}` before it",
+                hint=did_you_mean(key, known)
+                or "declare it with @workflow(variables=...) or set it with flowdsl.set_variable",
             )
         return
     if root == "input" and ref.path and isinstance(ref.path[0], str) and wf.inputs is not None:
@@ -341,3 +341,15 @@ def _workflow_ref(
             span,
             hint=did_you_mean(key, known) or "add it to the workflow's inputParameters",
         )
+
+
+def workflow_variables(wf: Workflow) -> set[str]:
+    """The variables a workflow can hold: its declared ``variables`` and every key a
+    SET_VARIABLE task sets (SetVariable.java copies each input key into the variables)."""
+    declared = wf.fields.get("variables")
+    known = set(declared) if isinstance(declared, dict) else set()
+    for task in wf.walk():
+        if task.type == "SET_VARIABLE":
+            known.update(task.inputs)
+            known.update(task.unconverted)
+    return known
