@@ -15,6 +15,7 @@ import pytest
 
 from flowdsl.checker import check_targets
 from flowdsl.config import Config
+from flowdsl.diagnostics import Diagnostic, Severity
 
 OWNER = "team@example.com"
 
@@ -71,7 +72,7 @@ def fork(*branches: list[dict[str, Any]], join_on: list[str] | None = None) -> l
 def switch(
     cases: dict[str, list[dict[str, Any]]], default: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    task = {
+    task: dict[str, Any] = {
         "name": "sw",
         "taskReferenceName": "sw_ref",
         "type": "SWITCH",
@@ -87,6 +88,49 @@ def switch(
 
 def up(ref: str, source: str) -> dict[str, Any]:
     return simple(ref, "upload", source)
+
+
+TERMINATE = {
+    "name": "stop",
+    "taskReferenceName": "stop_ref",
+    "type": "TERMINATE",
+    "inputParameters": {"terminationStatus": "FAILED"},
+}
+SET_PATH = {
+    "name": "set",
+    "taskReferenceName": "set_ref",
+    "type": "SET_VARIABLE",
+    "inputParameters": {"path": "/tmp"},
+}
+
+
+def inline(ref: str, script: str, **inputs: Any) -> dict[str, Any]:
+    return {
+        "name": ref,
+        "taskReferenceName": ref,
+        "type": "INLINE",
+        "inputParameters": {"evaluatorType": "javascript", "expression": script, **inputs},
+    }
+
+
+def lambda_(ref: str, script: str) -> dict[str, Any]:
+    return {
+        "name": ref,
+        "taskReferenceName": ref,
+        "type": "LAMBDA",
+        "inputParameters": {"scriptExpression": script},
+    }
+
+
+def loop(condition: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": "loop",
+        "taskReferenceName": "loop_ref",
+        "type": "DO_WHILE",
+        "inputParameters": inputs,
+        "loopCondition": condition,
+        "loopOver": [up("body_ref", "x")],
+    }
 
 
 # (code, failing program, passing program)
@@ -441,23 +485,183 @@ PAIRS: list[tuple[str, list[Any], list[Any]]] = [
         [{**wf([RESIZE]), "schemaVersion": 1}, *DEFS],
         [{**wf([RESIZE]), "schemaVersion": 2}, *DEFS],
     ),
+    (
+        "FD102",
+        [wf([simple("resize_ref", "resize", "${workflow.variables.path}")]), *DEFS],
+        [wf([SET_PATH, simple("resize_ref", "resize", "${workflow.variables.path}")]), *DEFS],
+    ),
+    (
+        "FD102",
+        [wf([simple("resize_ref", "resize", "${workflow.variables.path}")]), *DEFS],
+        [
+            wf(
+                [simple("resize_ref", "resize", "${workflow.variables.path}")],
+                variables={"path": "/tmp"},
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "FD314",
+        [
+            wf(
+                [
+                    RESIZE,
+                    *fork([up("a", "x")], [switch({"k": [up("k1", "y")]})], join_on=["a", "k1"]),
+                ]
+            ),
+            *DEFS,
+        ],
+        [
+            wf(
+                [
+                    RESIZE,
+                    *fork(
+                        [up("a", "x")], [switch({"k": [up("k1", "y")]})], join_on=["a", "sw_ref"]
+                    ),
+                ]
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "FD314",
+        [
+            wf(
+                [
+                    RESIZE,
+                    *fork(
+                        [up("a", "x")], [switch({"k": [up("k1", "y")]}, [])], join_on=["a", "k1"]
+                    ),
+                ]
+            ),
+            *DEFS,
+        ],
+        [
+            wf(
+                [
+                    RESIZE,
+                    *fork(
+                        [up("a", "x")],
+                        [switch({"k": [up("k1", "y")]}, [TERMINATE])],
+                        join_on=["a", "k1"],
+                    ),
+                ]
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "FD315",
+        [wf([RESIZE, inline("calc", " ")]), *DEFS],
+        [wf([RESIZE, inline("calc", "1")]), *DEFS],
+    ),
+    (
+        "FD315",
+        [wf([RESIZE, lambda_("calc", "")]), *DEFS],
+        [wf([RESIZE, lambda_("calc", "return 1")]), *DEFS],
+    ),
+    (
+        "FD506",
+        [wf([RESIZE, loop("$.loop_ref['iteration'] < ${workflow.input.kind}", {})]), *DEFS],
+        [
+            wf([RESIZE, loop("$.loop_ref['iteration'] < $.n", {"n": "${workflow.input.kind}"})]),
+            *DEFS,
+        ],
+    ),
+    (
+        "FD506",
+        [
+            wf(
+                [
+                    {
+                        **switch({"k": [RESIZE]}),
+                        "evaluatorType": "javascript",
+                        "expression": "'${workflow.input.kind}'",
+                    }
+                ]
+            ),
+            *DEFS,
+        ],
+        [
+            wf(
+                [{**switch({"k": [RESIZE]}), "evaluatorType": "javascript", "expression": "$.kind"}]
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "FD507",
+        [wf([simple("resize_ref", "resize", "{$workflow.input.fileLocation}")]), *DEFS],
+        [wf([RESIZE]), *DEFS],
+    ),
+    (
+        "FD507",
+        [wf([simple("resize_ref", "resize", "$workflow.input.fileLocation")]), *DEFS],
+        [wf([RESIZE]), *DEFS],
+    ),
+    (
+        "FD507",
+        [wf([simple("resize_ref", "resize", "${ workflow.input.fileLocation}")]), *DEFS],
+        [wf([RESIZE]), *DEFS],
+    ),
+    (
+        "FD507",
+        [wf([RESIZE, up("u", "s3://$resize_ref.output.fileLocation")]), *DEFS],
+        [wf([RESIZE, up("u", "s3://${resize_ref.output.fileLocation}")]), *DEFS],
+    ),
+    (
+        "FD508",
+        [wf([RESIZE, loop("$.loop_ref['iteration'] < $.n", {})]), *DEFS],
+        [wf([RESIZE, loop("$.loop_ref['iteration'] < $.n", {"n": 3})]), *DEFS],
+    ),
+    (
+        "FD508",
+        [wf([RESIZE, loop("$.count['iteration'] < 3", {"count": 2})]), *DEFS],
+        [wf([RESIZE, loop("$.loop_ref['iteration'] < 3", {"count": 2})]), *DEFS],
+    ),
+    (
+        "FD508",
+        [
+            wf([{**switch({"k": [RESIZE]}), "evaluatorType": "javascript", "expression": "$.knd"}]),
+            *DEFS,
+        ],
+        [
+            wf(
+                [{**switch({"k": [RESIZE]}), "evaluatorType": "javascript", "expression": "$.kind"}]
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "FD508",
+        [wf([RESIZE, inline("calc", "$.a + 1")]), *DEFS],
+        [wf([RESIZE, inline("calc", "$.a + 1", a=1)]), *DEFS],
+    ),
 ]
 
 
-def check(tmp_path: Path, program: list[Any]) -> list[str]:
+def check(tmp_path: Path, program: list[Any], config: Config | None = None) -> list[str]:
+    return [d.code for d in diagnostics(tmp_path, program, config)]
+
+
+def diagnostics(
+    tmp_path: Path, program: list[Any], config: Config | None = None
+) -> list[Diagnostic]:
     path = tmp_path / "program.json"
     path.write_text(json.dumps(program, indent=2))
-    result = check_targets([str(path)], Config())
-    return [d.code for d in result.diagnostics]
+    return check_targets([str(path)], config or Config()).diagnostics
 
 
 @pytest.mark.parametrize(
     ("code", "bad", "good"), PAIRS, ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(PAIRS)]
 )
 def test_failing_and_passing(tmp_path: Path, code: str, bad: list[Any], good: list[Any]) -> None:
-    found = check(tmp_path, copy.deepcopy(bad))
+    # FD601 is reported for JSON only when the server requires an ownerEmail.
+    config = Config(owner_email_required=code == "FD601")
+    found = check(tmp_path, copy.deepcopy(bad), config)
     assert code in found, found
-    assert check(tmp_path, copy.deepcopy(good)) == []
+    assert check(tmp_path, copy.deepcopy(good), config) == []
 
 
 # Shapes found in Conductor's own repository that are correct and must stay finding-free
@@ -523,12 +727,86 @@ REAL_WORLD: list[tuple[str, list[Any]]] = [
     ("a DO_WHILE's inputs read the loop and its body for the condition", [wf([LOOP]), *DEFS]),
     ("nested inline sub-workflows sharing a name are not recursion", [wf([INLINE_CHILD]), *DEFS]),
     (
-        "joinOn names a task inside the SWITCH that ends a branch",
+        "joinOn names the SWITCH that ends a branch",
         [
             wf(
                 [
                     RESIZE,
-                    *fork([up("a", "x")], [switch({"k": [up("k1", "y")]})], join_on=["a", "k1"]),
+                    *fork(
+                        [up("a", "x")], [switch({"k": [up("k1", "y")]})], join_on=["a", "sw_ref"]
+                    ),
+                ]
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "joinOn names a task in a case, and every other case terminates",
+        [
+            wf(
+                [
+                    RESIZE,
+                    *fork(
+                        [up("a", "x")],
+                        [switch({"k": [up("k1", "y")]}, [TERMINATE])],
+                        join_on=["a", "k1"],
+                    ),
+                ]
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "a failure workflow reads what Conductor gives it",
+        [
+            wf(
+                [simple("resize_ref", "resize", "${workflow.input.failedWorkflow}")],
+                inputParameters=["fileLocation"],
+            ),
+            *DEFS,
+        ],
+    ),
+    (
+        "reading a case's task after the SWITCH, when every other case terminates",
+        [
+            wf([switch({"k": [RESIZE]}, [TERMINATE]), UPLOAD]),
+            *DEFS,
+        ],
+    ),
+    (
+        "a duplicate differing only in audit fields and defaults",
+        [
+            wf([RESIZE]),
+            *DEFS,
+            {
+                **DEFS[0],
+                "createTime": 5,
+                "updatedBy": "x",
+                "retryCount": 3,
+                "timeoutPolicy": "TIME_OUT_WF",
+            },
+            {**wf([RESIZE]), "updateTime": 7, "timeoutSeconds": 0, "restartable": True},
+        ],
+    ),
+    (
+        "a blank after an expression, which Conductor ignores",
+        [wf([simple("resize_ref", "resize", "${workflow.input.fileLocation }")]), *DEFS],
+    ),
+    (
+        "a loopCondition reading the loop, its body and its inputs",
+        [
+            wf(
+                [
+                    {
+                        "name": "loop",
+                        "taskReferenceName": "loop_ref",
+                        "type": "DO_WHILE",
+                        "inputParameters": {"limit": 3, "cfg": {"max": 2}},
+                        "loopCondition": "$.loop_ref['iteration'] < $.limit && "
+                        "$.resize_ref['fileLocation'] != null && $.cfg.max > 1 "
+                        "&& '$.nothing' != '${not.a.ref}'",
+                        "loopOver": [RESIZE],
+                    }
                 ]
             ),
             *DEFS,
@@ -544,3 +822,38 @@ REAL_WORLD: list[tuple[str, list[Any]]] = [
 @pytest.mark.parametrize(("label", "program"), REAL_WORLD, ids=[r[0] for r in REAL_WORLD])
 def test_real_world_shapes_pass(tmp_path: Path, label: str, program: list[Any]) -> None:
     assert check(tmp_path, copy.deepcopy(program)) == []
+
+
+def test_a_list_element_with_a_name_is_a_task_def(tmp_path: Path) -> None:
+    # POST /api/metadata/taskdefs reads every object of the list as a TaskDef, ignoring the
+    # fields TaskDef has not: a TaskDef, whose stray `type` is reported as dropped.
+    program = [wf([RESIZE]), *DEFS, {"name": "other", "type": "SIMPLE", "ownerEmail": OWNER}]
+    found = diagnostics(tmp_path, program)
+    assert [(d.code, d.span.pointer if d.span else None) for d in found] == [("FD602", "/3/type")]
+
+
+def test_declarations_json_does_not_enforce_are_warnings(tmp_path: Path) -> None:
+    program = [
+        wf(
+            [RESIZE, UPLOAD, {**up("u2", ""), "inputParameters": {"x": "${workflow.input.other}"}}],
+            outputParameters={"f": "${upload_ref.output.fileLocation}"},
+        ),
+        *DEFS,
+    ]
+    found = diagnostics(tmp_path, program)
+    assert sorted(d.code for d in found) == ["FD103", "FD104", "FD106"]
+    assert all(d.severity is Severity.WARNING for d in found)
+    assert "does not enforce" in found[0].message
+
+
+def test_duplicates_that_differ_in_substance_are_reported(tmp_path: Path) -> None:
+    program = [wf([RESIZE]), *DEFS, {**DEFS[0], "retryCount": 1}]
+    assert check(tmp_path, program) == ["FD302"]
+
+
+def test_owner_email_is_not_required_by_default(tmp_path: Path) -> None:
+    program = [{k: v for k, v in wf([RESIZE]).items() if k != "ownerEmail"}, *DEFS]
+    assert check(tmp_path, program) == []
+    found = diagnostics(tmp_path, program, Config(owner_email_required=True))
+    assert [d.code for d in found] == ["FD601"]
+    assert "ownerEmailMandatory" in found[0].message

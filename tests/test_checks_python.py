@@ -48,6 +48,8 @@ def wf(fileLocation: str) -> dict:
     )
     result = compile_src(src)
     assert codes(result) == ["FD103", "FD103"]
+    # The return annotation is the worker's output: an error, unlike a JSON outputKeys.
+    assert all(d.is_error for d in result.diagnostics)
     first, second = result.diagnostics
     assert (first.span.line, first.span.column) == at(src, "resized.fileLocaton")
     assert first.message == (

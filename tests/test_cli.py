@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import textwrap
 from pathlib import Path
@@ -165,3 +166,42 @@ def test_the_bundled_example_compiles(tmp_path: Path) -> None:
         "workflows/image_multiple_convert_resize.v1.json",
         "workflows/image_multiple_convert_resize_recipes.v1.json",
     ]
+
+
+def test_check_reads_every_file_of_a_folder_and_reports_the_unreadable(tmp_path: Path) -> None:
+    folder = tmp_path / "defs"
+    folder.mkdir()
+    (folder / "a_broken.json").write_text('{"name": "x",\n "tasks": [}')
+    (folder / "b_nan.json").write_text('{"name": "t", "retryCount": NaN}')
+    (folder / "c_flow.json").write_text(
+        json.dumps(
+            {
+                "name": "wf",
+                "version": 1,
+                "tasks": [{"name": "t", "taskReferenceName": "a", "type": "SIMPLE", "x": 1}],
+            }
+        )
+    )
+    (folder / "d_trailing.json").write_text('{"name": "t", "retryCount": 1} trailing')
+    proc = run_cli("check", "defs", cwd=tmp_path)
+    assert proc.returncode == 2  # the worst of all: an unreadable file
+    assert "defs/a_broken.json:2:12: malformed JSON" in proc.stderr
+    assert "defs/b_nan.json:1:29: malformed JSON: `NaN`" in proc.stderr
+    assert "defs/c_flow.json:1:" in proc.stdout and "FD602" in proc.stdout  # still checked
+    assert "defs/d_trailing.json:1:32: FD606 (warning)" in proc.stdout
+    (folder / "a_broken.json").unlink()
+    (folder / "b_nan.json").unlink()
+    assert run_cli("check", "defs", cwd=tmp_path).returncode == 1
+    proc = run_cli("check", "defs", "missing.json", cwd=tmp_path)
+    assert proc.returncode == 2 and "missing.json: no such file" in proc.stderr
+    assert "FD602" in proc.stdout
+
+
+def test_owner_email_required_is_a_setting(tmp_path: Path) -> None:
+    (tmp_path / "wf.json").write_text(json.dumps({"name": "t", "retryCount": 1}) + "\n")
+    assert run_cli("check", "wf.json", cwd=tmp_path).returncode == 0
+    (tmp_path / "pyproject.toml").write_text("[tool.flowdsl]\nowner_email_required = true\n")
+    proc = run_cli("check", "wf.json", cwd=tmp_path)
+    assert proc.returncode == 1 and "FD601" in proc.stdout
+    (tmp_path / "pyproject.toml").write_text('[tool.flowdsl]\nowner_email_required = "yes"\n')
+    assert run_cli("check", "wf.json", cwd=tmp_path).returncode == 2

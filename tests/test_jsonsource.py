@@ -254,3 +254,28 @@ def test_resolve_spans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A second call reuses the cache: the file is not read again.
     (tmp_path / "wf.json").unlink()
     assert resolve_spans([with_pointer], documents) == [out[0]]
+
+
+# -- what Conductor's parser reads (Jackson as ObjectMapperProvider configures it) ----------
+
+
+def test_text_after_the_value_is_read_as_conductor_reads_it(tmp_path: Path) -> None:
+    document = load_json(write(tmp_path, '{"a": 1}\n  // exported\n'))
+    assert document.data == {"a": 1}
+    assert document.trailing is not None
+    assert document.line_column(document.trailing) == (2, 3)
+    assert load_json(write(tmp_path, '{"a": 1}\n\n')).trailing is None
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_numbers_are_refused_with_their_position(tmp_path: Path, constant: str) -> None:
+    with pytest.raises(LoadError, match=rf"doc.json:2:7: malformed JSON: `{constant}`"):
+        load_json(write(tmp_path, f'{{"a": 1,\n "b": {constant}}}'))
+
+
+@pytest.mark.parametrize(
+    "text", ['// c\n{"a": 1}', '{"a": 1,}', '{"a": 01}', "{'a': 1}", '{"a": "x\ty"}', "  "]
+)
+def test_what_jackson_refuses_is_refused(tmp_path: Path, text: str) -> None:
+    with pytest.raises(LoadError, match="malformed JSON"):
+        load_json(write(tmp_path, text))

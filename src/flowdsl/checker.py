@@ -16,6 +16,7 @@ from flowdsl.compiler import build_program, collector_paused
 from flowdsl.conductor.targets import get_target
 from flowdsl.config import Config
 from flowdsl.diagnostics import Diagnostic
+from flowdsl.errors import LoadError
 from flowdsl.files import walk
 from flowdsl.frontends.json_reader import read_json_targets
 from flowdsl.ir.nodes import Program
@@ -30,6 +31,9 @@ _SKIP = {"__pycache__", "node_modules", ".git", ".venv", "venv", "build", "dist"
 class CheckResult:
     program: Program
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Files that could not be read (malformed JSON...), each with its position; every
+    # other file was still checked.
+    unreadable: list[LoadError] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -77,15 +81,22 @@ def _check_targets(targets: Sequence[str], config: Config) -> CheckResult:
         program, diagnostics = Program(), []
     # As `flowdsl compile` would: Python definitions take the configured ownerEmail.
     program = fill_owner_email(program, config.owner_email)
+    unreadable: list[LoadError] = []
     if json_targets:
-        from_json, found = read_json_targets(json_targets)
+        from_json, found = read_json_targets(json_targets, unreadable)
         diagnostics.extend(found)
         program.workflows.extend(from_json.workflows)
         for name, definition in from_json.task_defs.items():
             program.task_defs.setdefault(name, definition)
         program.files.extend(from_json.files)
-    diagnostics.extend(run_checks(program, get_target(config.target)))
+    diagnostics.extend(
+        run_checks(
+            program,
+            get_target(config.target),
+            owner_email_required=config.owner_email_required,
+        )
+    )
     kept = [d for d in diagnostics if d.code not in config.ignore]
     kept = resolve_spans(kept)
     kept.sort(key=lambda d: d.sort_key())
-    return CheckResult(program, collapse(kept))
+    return CheckResult(program, collapse(kept), unreadable)

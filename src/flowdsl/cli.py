@@ -370,7 +370,8 @@ def check_command(
             config = config.with_overrides(strict=strict)
         with _user_code_output_to_stderr():
             result = check_targets(targets, config)
-        if not (result.program.workflows or result.program.task_defs or result.diagnostics):
+        found = result.program.workflows or result.program.task_defs or result.diagnostics
+        if not (found or result.unreadable):
             raise UsageError(
                 f"nothing to check in {' '.join(targets)}: no @workflow, workflow definition "
                 "or task definition"
@@ -381,10 +382,13 @@ def check_command(
         raise
     diagnostics = result.diagnostics
     EMITTERS[output_format](diagnostics, sys.stdout)
-    if output_format == "human" and not diagnostics:
+    for problem in result.unreadable:
+        click.echo(f"error: {problem}", err=True)
+    if output_format == "human" and not diagnostics and not result.unreadable:
         click.echo("All checks passed.")
     failing = [d for d in diagnostics if d.is_error or config.strict]
-    _exit(1 if failing else 0)
+    # The worst of all: an unreadable file (2) over findings (1).
+    _exit(2 if result.unreadable else 1 if failing else 0)
 
 
 def _diagram_options(

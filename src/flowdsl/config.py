@@ -18,6 +18,12 @@ class Config:
     out_dir: str = "build/conductor"
     ignore: tuple[str, ...] = ()
     strict: bool = False
+    # Whether the servers the JSON definitions go to reject a definition without an
+    # ownerEmail (conductor.app.ownerEmailMandatory). The property's code default is true
+    # (ConductorProperties), but the server's bundled application.properties sets it false,
+    # and the published server jar and docker images run with that. compile always writes
+    # an ownerEmail, so its output registers either way.
+    owner_email_required: bool = False
     source: Path | None = field(default=None, compare=False)
 
     def with_overrides(self, **overrides: Any) -> Config:
@@ -33,6 +39,9 @@ class Config:
             raise UsageError(f"unknown target {self.target!r}{where}; known targets: {known}")
         if self.owner_email is not None and not self.owner_email.strip():
             raise UsageError(f"owner_email is empty{where}")
+
+
+_TYPES: dict[str, type] = {"ignore": list, "strict": bool, "owner_email_required": bool}
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -70,7 +79,11 @@ def load_config(start: Path | None = None) -> Config:
         )
     values: dict[str, Any] = {}
     for key, value in table.items():
-        expected: type | tuple[type, ...] = {"ignore": list, "strict": bool}.get(key, str)
+        expected: type | tuple[type, ...] = {
+            "ignore": list,
+            "strict": bool,
+            "owner_email_required": bool,
+        }.get(key, str)
         if not isinstance(value, expected):
             raise UsageError(f"[tool.flowdsl] {key} in {path} has the wrong type")
         values[key] = tuple(value) if isinstance(value, list) else value

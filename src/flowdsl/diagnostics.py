@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from flowdsl.ir.nodes import Span
+from flowdsl.suggest import Suggester
 
 
 class Severity(StrEnum):
@@ -38,9 +39,17 @@ class Diagnostic:
     message: str
     span: Span | None = None
     hint: str | None = None
+    # The severity of this finding when it differs from its class's: severity follows the
+    # consequence, which for some codes depends on the source (a JSON TaskDef's outputKeys
+    # are not enforced by Conductor; a Python task's return annotation is the worker).
+    level: Severity | None = None
 
     code: ClassVar[str] = "FD000"
     severity: ClassVar[Severity] = Severity.ERROR
+
+    def __post_init__(self) -> None:
+        if self.level is not None:
+            object.__setattr__(self, "severity", self.level)
 
     @property
     def is_error(self) -> bool:
@@ -52,11 +61,22 @@ class Diagnostic:
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """A ``did you mean `x`?`` hint when a candidate is close to ``name``."""
-    # Keys of values written in Python may be anything; only strings can be suggested.
-    names = [c for c in candidates if isinstance(c, str)]
-    match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    """A ``did you mean `x`?`` hint when a candidate is close to ``name``.
+
+    For a few candidates difflib compares them all; for many (a workflow's task
+    references), see :class:`flowdsl.suggest.Suggester`, which keeps each lookup's cost
+    independent of the number of candidates. (Keys of values written in Python may be
+    anything; only strings can be suggested.)
+    """
+    pool = [c for c in candidates if isinstance(c, str)]
+    if len(pool) > SMALL_POOL:
+        return Suggester(pool).hint(name)
+    match = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     return f"did you mean `{match[0]}`?" if match else None
+
+
+# Up to this many candidates, a did-you-mean compares them all.
+SMALL_POOL = 64
 
 
 # --- FD0xx tracing -----------------------------------------------------------------------
@@ -292,6 +312,19 @@ class MissingConstructField(Diagnostic):
     code = "FD313"
 
 
+class JoinOnMayNotRun(Diagnostic):
+    """A JOIN's joinOn names a task that may not run (inside a SWITCH/DECISION case that
+    may not be taken): the JOIN then waits for it forever, IN_PROGRESS."""
+
+    code = "FD314"
+
+
+class EmptyScript(Diagnostic):
+    """An INLINE or LAMBDA task whose script is empty or blank: the task fails at run time."""
+
+    code = "FD315"
+
+
 # --- FD4xx task definitions --------------------------------------------------------------
 
 
@@ -363,11 +396,34 @@ class LiteralNeedsEscape(Diagnostic):
     code = "FD505"
 
 
+class ExpressionInScriptField(Diagnostic):
+    """``${...}`` in a DO_WHILE ``loopCondition``, a SWITCH ``expression`` or a DECISION
+    ``caseExpression``: task fields Conductor does not resolve, so the script sees the
+    literal text."""
+
+    code = "FD506"
+
+
+class ReferenceLookalike(Diagnostic):
+    """Text that looks like a reference but is not one (``{$workflow.input.x}``,
+    ``$workflow.input.x``, ``${ workflow.input.x}``): it reaches the worker as text."""
+
+    code = "FD507"
+
+
+class UnboundScriptName(Diagnostic):
+    """A script (loopCondition, SWITCH/DECISION expression, INLINE/LAMBDA) reads ``$.x``
+    where nothing binds ``x``, or a property of a literal input that has none."""
+
+    code = "FD508"
+
+
 # --- FD6xx configuration and target ------------------------------------------------------
 
 
 class MissingOwnerEmail(Diagnostic):
-    """No ownerEmail is known for a definition; Conductor requires one by default."""
+    """A definition has no ownerEmail where one is needed: a Python definition always
+    (compile writes one), a JSON one when the server requires it (owner_email_required)."""
 
     code = "FD601"
 
@@ -395,6 +451,14 @@ class DuplicateKey(Diagnostic):
     one is silently ignored."""
 
     code = "FD605"
+    severity = Severity.WARNING
+
+
+class UnusualJson(Diagnostic):
+    """A JSON file Conductor's parser reads but other tools may not: text after the JSON
+    value, which the server ignores (FAIL_ON_TRAILING_TOKENS is off)."""
+
+    code = "FD606"
     severity = Severity.WARNING
 
 

@@ -40,12 +40,13 @@ _UNSET: Any = object()
 class JsonDocument:
     """One JSON file: its text, its data (parsed on first use) and positions on request."""
 
-    __slots__ = ("_data", "_index", "_line_starts", "has_duplicates", "path", "text")
+    __slots__ = ("_data", "_index", "_line_starts", "_trailing", "has_duplicates", "path", "text")
 
     def __init__(self, path: str, text: str, data: Any = _UNSET) -> None:
         self.path = path
         self.text = text
         self._data = data
+        self._trailing: int | None = None
         self._line_starts: list[int] | None = None
         # offset of an object or array -> what is known of its members so far
         self._index: dict[int, _Members] = {}
@@ -58,7 +59,7 @@ class JsonDocument:
     @property
     def data(self) -> Any:
         if self._data is _UNSET:
-            self._data, self.has_duplicates = _parse_checked(self.path, self.text)
+            self._data, self._trailing, self.has_duplicates = _parse_checked(self.path, self.text)
         return self._data
 
     def duplicate_keys(self) -> list[tuple[str, str, int, int]]:
@@ -78,6 +79,13 @@ class JsonDocument:
             for key, places in offsets.items():
                 found.extend((pointer, key, place, places[-1]) for place in places[:-1])
         return sorted(found, key=lambda item: item[2])
+
+    @property
+    def trailing(self) -> int | None:
+        """Offset of the text after the JSON value, which Conductor's parser ignores
+        (None when there is none)."""
+        _ = self.data
+        return self._trailing
 
     def position(self, pointer: str) -> tuple[int, int]:
         """1-based line and column of the value at ``pointer``.
@@ -246,9 +254,9 @@ class _Pairs(list[tuple[str, Any]]):
     """An object as parsed with every member, repeated keys included."""
 
 
-def _parse_checked(path: str, text: str) -> tuple[Any, bool]:
-    """The data (as json.loads: of a repeated key, the last value), and whether some object
-    repeats a key."""
+def _parse_checked(path: str, text: str) -> tuple[Any, int | None, bool]:
+    """The data (as Conductor's parser reads it: of a repeated key, the last value), the
+    offset of any text after it, and whether some object repeats a key."""
     repeated: list[bool] = []
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -257,12 +265,12 @@ def _parse_checked(path: str, text: str) -> tuple[Any, bool]:
             repeated.append(True)
         return obj
 
-    data = _parse(path, text, pairs_hook)
+    data, trailing = _parse(path, text, pairs_hook)
     if repeated:
         _UNIQUE_KEYS.pop(path, None)
     else:
         _UNIQUE_KEYS[path] = hash(text)
-    return data, bool(repeated)
+    return data, trailing, bool(repeated)
 
 
 def _escape_token(key: str) -> str:
@@ -271,7 +279,7 @@ def _escape_token(key: str) -> str:
 
 def _objects_with_duplicates(text: str) -> list[str]:
     """Pointers of the objects that repeat a key (the text is known to be valid JSON)."""
-    root = json.loads(text, object_pairs_hook=_Pairs)
+    root = json.JSONDecoder(object_pairs_hook=_Pairs).raw_decode(text, _skip(text, 0))[0]
     found: list[str] = []
     stack: list[tuple[Any, str]] = [(root, "")]
     while stack:
@@ -286,20 +294,62 @@ def _objects_with_duplicates(text: str) -> list[str]:
     return found
 
 
-def _parse(path: str, text: str, pairs_hook: Callable[..., Any] | None = None) -> Any:
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+# What Conductor's server parses a request body with (Jackson, as ObjectMapperProvider and
+# ObjectMapperBuilderConfiguration in common/.../config/ set it up): the JSON standard, but
+# DeserializationFeature.FAIL_ON_TRAILING_TOKENS stays off, so text after the first value
+# is never read. Python's json differs in accepting NaN and Infinity, which Jackson refuses
+# (JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS is off). Both take the last of duplicate keys
+# and refuse comments, single quotes, trailing commas, leading zeros and raw control
+# characters in strings. Checked on the 3.32.3 server (tests/integration/test_truth.py).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _parse(
+    path: str, text: str, pairs_hook: Callable[..., Any] | None = None
+) -> tuple[Any, int | None]:
+    """The first JSON value of ``text``, and the offset of any text after it."""
+    start = _skip(text, 0)
+    decoder = (
+        _DECODER
+        if pairs_hook is None
+        else json.JSONDecoder(parse_constant=_reject_constant, object_pairs_hook=pairs_hook)
+    )
     try:
-        return json.loads(text, object_pairs_hook=pairs_hook)
+        data, end = decoder.raw_decode(text, start)
     except json.JSONDecodeError as exc:
         raise LoadError(f"{path}:{exc.lineno}:{exc.colno}: malformed JSON: {exc.msg}") from None
+    except ValueError as exc:
+        if str(exc) in ("NaN", "Infinity", "-Infinity"):
+            raise _constant_error(path, text, str(exc)) from None
+        raise _long_number_error(path, text) from None
     except RecursionError:
         raise LoadError(f"{path}: malformed JSON: nested too deeply") from None
-    except ValueError:  # an integer longer than sys.get_int_max_str_digits() digits
-        limit = sys.get_int_max_str_digits()
-        found = re.search(rf"\d{{{limit + 1},}}", text)
-        where = _where(text, found.start()) if found else ""
-        raise LoadError(
-            f"{path}{where}: a number with more than {limit} digits is too long to check"
-        ) from None
+    end = _skip(text, end)
+    return data, (end if end < len(text) else None)
+
+
+def _constant_error(path: str, text: str, name: str) -> LoadError:
+    at = re.search(r"(?<![\w\"])-?" + name.lstrip("-") + r"(?![\w\"])", text)
+    offset = at.start() if at else 0
+    before = text[:offset]
+    line = before.count("\n") + 1
+    column = offset - (before.rfind("\n") + 1) + 1
+    return LoadError(
+        f"{path}:{line}:{column}: malformed JSON: `{name}` is not a JSON number "
+        "(Conductor's parser rejects it too)"
+    )
+
+
+def _long_number_error(path: str, text: str) -> LoadError:
+    """An integer longer than sys.get_int_max_str_digits() digits."""
+    limit = sys.get_int_max_str_digits()
+    found = re.search(rf"\d{{{limit + 1},}}", text)
+    where = _where(text, found.start()) if found else ""
+    return LoadError(f"{path}{where}: a number with more than {limit} digits is too long to check")
 
 
 def _where(text: str, offset: int) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, ValidationError, create_model
 
+from flowdsl.checks._source import from_json
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
 from flowdsl.conductor.models import WorkflowTask as _ModelWorkflowTask
@@ -35,7 +36,7 @@ from flowdsl.diagnostics import (
     did_you_mean,
 )
 from flowdsl.ir.jsonvalues import literal_value
-from flowdsl.ir.nodes import Span, TaskDef
+from flowdsl.ir.nodes import Span, TaskDef, Workflow
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -220,13 +221,38 @@ def _task_def(td: TaskDef, ctx: CheckContext) -> Iterator[Diagnostic]:
             "but Conductor requires >= 0",
             _span("totalTimeoutSeconds", td.field_spans, td.span),
         )
-    if not td.fields.get("ownerEmail"):
-        # OwnerEmailMandatoryConstraint: on by default (conductor.app.ownerEmailMandatory).
+    if not td.fields.get("ownerEmail") and _owner_email_needed(ctx, td):
         yield MissingOwnerEmail(
-            f"task definition `{td.name}` has no ownerEmail; Conductor requires one by default",
+            f"task definition `{td.name}` has no ownerEmail, " + _owner_reason(td),
             td.span,
-            hint=_OWNER_HINT,
+            hint=_owner_hint(td),
         )
+
+
+def _owner_email_needed(ctx: CheckContext, definition: TaskDef | Workflow) -> bool:
+    # OwnerEmailMandatoryConstraint rejects a definition without ownerEmail only when the
+    # server's conductor.app.ownerEmailMandatory is on (MetadataServiceImpl sets it from
+    # ConductorProperties); the 3.32.3 jar's application.properties turns it off. compile
+    # writes an ownerEmail whatever the server, so Python definitions always need one.
+    return ctx.owner_email_required or not from_json(definition)
+
+
+def _owner_reason(definition: TaskDef | Workflow) -> str:
+    if from_json(definition):
+        return (
+            "which the server rejects at registration (owner_email_required = true in "
+            "[tool.flowdsl]: the server runs with conductor.app.ownerEmailMandatory=true)"
+        )
+    return (
+        "which `flowdsl compile` writes into every definition so that it registers on any "
+        "server (conductor.app.ownerEmailMandatory)"
+    )
+
+
+def _owner_hint(definition: TaskDef | Workflow) -> str:
+    if from_json(definition):
+        return 'add "ownerEmail", or set owner_email_required = false in [tool.flowdsl]'
+    return _OWNER_HINT
 
 
 def python_aliases(model: type[BaseModel]) -> set[str]:
@@ -265,11 +291,11 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
                 f"workflow `{wf.name}`: " + _problem(label, kind, msg, value, info),
                 _span(field_name, wf.field_spans, wf.span),
             )
-        if not wf.fields.get("ownerEmail"):
+        if not wf.fields.get("ownerEmail") and _owner_email_needed(ctx, wf):
             yield MissingOwnerEmail(
-                f"workflow `{wf.name}` has no ownerEmail; Conductor requires one by default",
+                f"workflow `{wf.name}` has no ownerEmail, " + _owner_reason(wf),
                 wf.span,
-                hint=_OWNER_HINT,
+                hint=_owner_hint(wf),
             )
         for task in wf.walk():
             if task.type not in target.task_types:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from flowdsl.checks._outputs import sub_workflow_child
+from flowdsl.checks._source import declaration_level, from_json
 from flowdsl.diagnostics import (
     BadSubWorkflowInput,
     Diagnostic,
@@ -52,10 +53,21 @@ def task_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
                 accepted = set(definition.input_keys) | (
                     set(template) if isinstance(template, dict) else set()
                 )
+                json_def = from_json(definition)
                 for key in task.inputs:
                     if key not in accepted:
+                        message = f"`{task.name}` takes no input `{key}`"
+                        if json_def:
+                            # TaskDef.inputKeys is documentation: Conductor passes every
+                            # input to the worker whatever the TaskDef lists.
+                            message = (
+                                f"`{task.name}` is given input `{key}`, which task definition "
+                                f"`{task.name}` does not list in inputKeys; Conductor does not "
+                                "enforce inputKeys, so the worker receives it anyway: one of "
+                                "the two is probably stale"
+                            )
                         yield UnknownTaskInput(
-                            f"`{task.name}` takes no input `{key}`",
+                            message,
                             task.input_spans.get(key, task.span),
                             hint=did_you_mean(key, accepted)
                             or (
@@ -63,6 +75,7 @@ def task_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
                                 if definition.input_keys
                                 else "it takes no inputs"
                             ),
+                            level=declaration_level(definition),
                         )
             missing = [
                 k

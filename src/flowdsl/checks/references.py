@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from flowdsl.checks._source import from_json
+from flowdsl.checks.structure import others_end_workflow
 from flowdsl.conductor.tasktypes import resolved_field_values
 from flowdsl.diagnostics import (
     Diagnostic,
@@ -18,6 +20,7 @@ from flowdsl.diagnostics import (
     MayNotHaveRun,
     ReadBeforeRun,
     ReadFromParallelBranch,
+    Severity,
     UndeclaredOutput,
     UnknownReference,
     UnknownWorkflowField,
@@ -26,7 +29,7 @@ from flowdsl.diagnostics import (
 )
 from flowdsl.ir.expressions import ENV_NAMES, SPECIAL_WORKFLOW_ROOTS
 from flowdsl.ir.nodes import Ref, Span, Task, Workflow, iter_refs
-from flowdsl.ir.scope import Order, ScopeIndex
+from flowdsl.ir.scope import CONDITIONAL_TYPES, Order, ScopeIndex
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -70,6 +73,13 @@ TASK_FIELDS = frozenset(
         "workerId",
         "iteration",
     }
+)
+
+
+# What Conductor adds to a failure workflow's input, besides the failed workflow's own
+# input (WorkflowExecutorOps, when it starts the workflow's failureWorkflow).
+FAILURE_WORKFLOW_INPUTS = frozenset(
+    {"workflowId", "reason", "failureStatus", "failureTaskId", "failedWorkflow"}
 )
 
 
@@ -141,7 +151,7 @@ def _check(
             f"{reader} reads {ref.expression}, but no task in workflow `{wf.name}` has the "
             f"reference name `{ref.source}`; Conductor resolves it to null",
             span,
-            hint=did_you_mean(ref.source, scope.tasks),
+            hint=ctx.task_refs(wf).hint(ref.source),
         )
         return
     if ref.root is not None and ref.root not in TASK_FIELDS:
@@ -156,13 +166,37 @@ def _check(
         key = ref.path[0]
         declared = ctx.declared_outputs(wf, producer)
         if declared is not None and not _declares(producer, declared, key):
-            shown = ", ".join(f"`{k}`" for k in sorted(declared)) or "nothing"
-            yield UndeclaredOutput(
-                f"{reader} reads `{key}` from `{producer.ref}`, whose task "
-                f"`{producer.name}` declares only {shown}",
-                span,
-                hint=did_you_mean(key, declared),
-            )
+            yield _undeclared(ctx, reader, key, producer, declared, span)
+
+
+def _undeclared(
+    ctx: CheckContext,
+    reader: str,
+    key: str,
+    producer: Task,
+    declared: frozenset[str],
+    span: Span | None,
+) -> Diagnostic:
+    shown = ", ".join(f"`{k}`" for k in sorted(declared)) or "nothing"
+    definition = ctx.program.task_defs.get(producer.name)
+    if definition is not None and from_json(definition):
+        # TaskDef.outputKeys is documentation: nothing in Conductor checks what a worker
+        # writes against it (TaskDef.java; the server accepts any outputData).
+        return UndeclaredOutput(
+            f"{reader} reads `{key}` from `{producer.ref}`, but task definition "
+            f"`{producer.name}` lists only {shown} in outputKeys; Conductor does not enforce "
+            "outputKeys, so this works if the worker writes it: one of the two is "
+            "probably stale",
+            span,
+            hint=did_you_mean(key, declared) or f"add `{key}` to outputKeys",
+            level=Severity.WARNING,
+        )
+    return UndeclaredOutput(
+        f"{reader} reads `{key}` from `{producer.ref}`, whose task "
+        f"`{producer.name}` declares only {shown}",
+        span,
+        hint=did_you_mean(key, declared),
+    )
 
 
 def _declares(producer: Task, declared: frozenset[str], key: str) -> bool:
@@ -221,8 +255,10 @@ def _order(
             span,
             hint="read it after the switch, or move the task into this case",
         )
-    elif order is Order.CONDITIONAL and not (
-        consumer is not None and scope.tasks[consumer].generated == "switch-merge"
+    elif (
+        order is Order.CONDITIONAL
+        and not (consumer is not None and scope.tasks[consumer].generated == "switch-merge")
+        and not _skipped_only_by_ending(scope, producer.ref, consumer)
     ):
         # (flowdsl's switch merge reads every case on purpose and returns the chosen one.)
         yield MayNotHaveRun(
@@ -231,6 +267,23 @@ def _order(
             span,
             hint="give every case a task producing the value, or handle null",
         )
+
+
+def _skipped_only_by_ending(scope: ScopeIndex, producer: str, consumer: str | None) -> bool:
+    """Every SWITCH case that would skip the producer ends the workflow (TERMINATE), so
+    whenever the consumer runs, the producer ran."""
+    p = scope.positions[producer]
+    c = scope.positions[consumer] if consumer is not None else scope.end
+    common = 0
+    while common < len(p) and common < len(c) and p[common] == c[common]:
+        common += 1
+    for step in p[common + 1 :]:
+        switch = scope.tasks.get(step.container) if step.container is not None else None
+        if switch is None or switch.type not in CONDITIONAL_TYPES or step.block is None:
+            continue
+        if not others_end_workflow(switch, step.block):
+            return False
+    return True
 
 
 def _workflow_ref(
@@ -267,14 +320,27 @@ def _workflow_ref(
         template = wf.fields.get("inputTemplate")
         known = set(wf.inputs) | (set(template) if isinstance(template, dict) else set())
         key = ref.path[0]
-        if key not in known:
-            shown = ", ".join(f"`{k}`" for k in wf.inputs) or "none"
+        if key in known or key in FAILURE_WORKFLOW_INPUTS or key in ctx.failure_inputs(wf):
+            return
+        shown = ", ".join(f"`{k}`" for k in wf.inputs) or "none"
+        if from_json(wf):
+            # WorkflowDef.inputParameters is a list of names nothing checks: a start request
+            # may pass any input (StartWorkflowRequest.input is a free map).
             yield UnknownWorkflowInput(
-                f"{reader} reads workflow input `{key}`, but workflow `{wf.name}` declares "
-                f"the inputs {shown}",
+                f"{reader} reads workflow input `{key}`, but workflow `{wf.name}` lists "
+                f"the inputs {shown}; Conductor does not enforce inputParameters, so this "
+                "works if the start request passes it: the list is probably stale",
                 span,
                 hint=did_you_mean(key, known) or "add it to the workflow's inputParameters",
+                level=Severity.WARNING,
             )
+            return
+        yield UnknownWorkflowInput(
+            f"{reader} reads workflow input `{key}`, but workflow `{wf.name}` declares "
+            f"the inputs {shown}",
+            span,
+            hint=did_you_mean(key, known) or "add it to the workflow's inputParameters",
+        )
 
 
 def workflow_variables(wf: Workflow) -> set[str]:

@@ -15,12 +15,14 @@ from flowdsl.diagnostics import (
     Diagnostic,
     EmptyFork,
     ForkWithoutJoin,
+    JoinOnMayNotRun,
     JoinOnMismatch,
     MissingConstructField,
     SwitchWithoutCases,
     TaskAfterTerminate,
 )
 from flowdsl.ir.nodes import BlockKey, Task, Workflow
+from flowdsl.ir.scope import CONDITIONAL_TYPES
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -80,7 +82,8 @@ def _sequence(tasks: list[Task]) -> Iterator[Diagnostic]:
                 if not branch:
                     yield EmptyFork(
                         f"branch {number} of FORK_JOIN `{task.ref}` is empty; Conductor fails "
-                        "the workflow when it schedules the fork",
+                        'when it schedules the fork ("Index 0 out of bounds"; as the first '
+                        "task, the workflow cannot even start)",
                         task.field_spans.get("forkTasks", task.span),
                         hint="remove the empty branch or give it a task",
                     )
@@ -100,33 +103,94 @@ def _sequence(tasks: list[Task]) -> Iterator[Diagnostic]:
 
 def _join_on(fork: Task, join: Task) -> Iterator[Diagnostic]:
     # What waiting for a branch means: its last task, or, when that is a construct (a SWITCH
-    # completes as soon as it picks a case), a task inside it.
+    # completes as soon as it picks a case), a task inside it. One pass over the branches
+    # and one over joinOn: linear in both.
     full = [branch for branch in branches(fork) if branch]
     tails = [branch[-1].ref for branch in full]
-    accepted = [{task.ref for task in branch[-1].walk()} for branch in full]
+    branch_of: dict[str, int] = {}
+    guard_of: dict[str, tuple[Task, BlockKey]] = {}
+    for index, branch in enumerate(full):
+        for ref, guard in _guards(branch[-1]):
+            branch_of.setdefault(ref, index)
+            if guard is not None:
+                guard_of.setdefault(ref, guard)
     join_on = join.fields.get("joinOn")
     names = [r for r in join_on if isinstance(r, str)] if isinstance(join_on, list) else []
     where = join.field_spans.get("joinOn", join.span)
-    # (issue 11) One set of every accepted ref and one of the names: the checks below were
-    # a scan of every branch per name, quadratic in a wide fork's branch count.
-    accepted_any = set().union(*accepted)
-    named = set(names)
+    covered: set[int] = set()
     for ref in names:
-        if ref not in accepted_any:
+        found = branch_of.get(ref)
+        if found is None:
+            shown = ", ".join(f"`{t}`" for t in tails[:10]) + (", ..." if len(tails) > 10 else "")
             yield JoinOnMismatch(
                 f"JOIN `{join.ref}` waits for `{ref}`, which is not the last task of a branch of "
-                f"`{fork.ref}` (those are {', '.join(f'`{t}`' for t in tails)})",
+                f"`{fork.ref}` (those are {shown})",
                 where,
                 hint="joinOn lists the last task of each branch",
             )
-    for tail, refs in zip(tails, accepted, strict=True):
-        if refs.isdisjoint(named):
+            continue
+        covered.add(found)
+        guard = guard_of.get(ref)
+        if guard is not None:
+            switch, case = guard
+            yield JoinOnMayNotRun(
+                f"JOIN `{join.ref}` waits for `{ref}`, which runs only when {switch.type} "
+                f"`{switch.ref}` takes {_case_label(case)}: when it takes another, `{ref}` is "
+                "never scheduled and the JOIN stays IN_PROGRESS forever (Join.java waits for "
+                "every joinOn task to be terminal)",
+                where,
+                hint=f"end the branch with a task after `{switch.ref}` (a NOOP) and join on that: "
+                "it runs once the chosen case is done (a SWITCH itself completes as soon as it "
+                "picks a case, before the case's tasks run)",
+            )
+    for number, tail in enumerate(tails):
+        if number not in covered:
             yield JoinOnMismatch(
                 f"JOIN `{join.ref}` does not wait for `{tail}`, the last task of a branch of "
                 f"`{fork.ref}`: that branch may still run after the join",
                 where,
                 hint=f"add `{tail}` to joinOn",
             )
+
+
+def _case_label(block: BlockKey) -> str:
+    return "its default case" if block.key is None else f"case `{block.key}`"
+
+
+def _guards(tail: Task) -> Iterator[tuple[str, tuple[Task, BlockKey] | None]]:
+    """Each task of a branch's last task (itself included) and the outermost SWITCH case
+    it runs only in (None when it surely runs), unless every other case ends the workflow."""
+    stack: list[tuple[Task, tuple[Task, BlockKey] | None]] = [(tail, None)]
+    while stack:
+        task, guard = stack.pop()
+        yield task.ref, guard
+        conditional = task.type in CONDITIONAL_TYPES
+        for key, block in task.blocks.items():
+            inner = guard
+            if inner is None and conditional and not others_end_workflow(task, key):
+                inner = (task, key)
+            stack.extend((t, inner) for t in reversed(block))
+
+
+def ends_workflow(tasks: list[Task]) -> bool:
+    """A task list that surely ends the workflow: a TERMINATE in it, or a last SWITCH every
+    case of which (a default included) ends it."""
+    if not tasks:
+        return False
+    if any(t.type == "TERMINATE" for t in tasks):
+        return True
+    last = tasks[-1]
+    if last.type not in CONDITIONAL_TYPES or BlockKey("defaultCase") not in last.blocks:
+        return False
+    return all(ends_workflow(block) for block in last.blocks.values())
+
+
+def others_end_workflow(switch: Task, taken: BlockKey) -> bool:
+    """Every other case of ``switch`` than ``taken`` ends the workflow (a missing default
+    case is an empty one, which does not)."""
+    if taken != BlockKey("defaultCase") and BlockKey("defaultCase") not in switch.blocks:
+        return False
+    return all(ends_workflow(block) for key, block in switch.blocks.items() if key != taken)
 
 
 def _has(task: Task, key: str) -> bool:

@@ -43,8 +43,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
-from flowdsl.conductor.models import snake_fields
+from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
+from flowdsl.conductor.models import snake_fields, with_defaults
+from flowdsl.conductor.targets import AUDITABLE_FIELDS
 from flowdsl.conductor.tasktypes import BLOCK_FIELDS, BLOCK_SHAPES, BlockShape
 from flowdsl.conductor.tasktypes import task_type as type_info
 from flowdsl.diagnostics import (
@@ -55,6 +59,8 @@ from flowdsl.diagnostics import (
     FieldValueInvalid,
     LiteralNeedsEscape,
     MalformedExpression,
+    ReferenceLookalike,
+    UnusualJson,
 )
 from flowdsl.errors import LoadError
 from flowdsl.files import require_regular, walk
@@ -84,21 +90,40 @@ _HINTS = {
 }
 
 
-def read_json_targets(targets: Iterable[str]) -> tuple[Program, list[Diagnostic]]:
-    """Read every workflow and task definition in the targets into one Program."""
+def read_json_targets(
+    targets: Iterable[str], unreadable: list[LoadError] | None = None
+) -> tuple[Program, list[Diagnostic]]:
+    """Read every workflow and task definition in the targets into one Program.
+
+    A target or file that cannot be read raises LoadError, unless ``unreadable`` is given:
+    then the error is added to it and every other file is still read.
+    """
     reader = _Reader()
     seen: set[Path] = set()
     with _collector_paused():
         for target in targets:
             found_in_directory = Path(target).is_dir()
-            for path in _json_files(target):
+            try:
+                paths = _json_files(target)
+            except LoadError as exc:
+                if unreadable is None:
+                    raise
+                unreadable.append(exc)
+                continue
+            for path in paths:
                 key = path.resolve()
-                if key not in seen:
-                    seen.add(key)
+                if key in seen:
+                    continue
+                seen.add(key)
+                try:
                     try:
                         reader.read_file(path, skip_empty=found_in_directory)
                     except RecursionError:
                         raise LoadError(f"{path}: nested too deeply to check") from None
+                except LoadError as exc:
+                    if unreadable is None:
+                        raise
+                    unreadable.append(exc)
     return reader.program, reader.diagnostics
 
 
@@ -195,6 +220,17 @@ class _Reader:
             document = load_json(path)
         data = document.data
         self.file = document.path
+        if document.trailing is not None:
+            line, column = document.line_column(document.trailing)
+            self.diagnostics.append(
+                UnusualJson(
+                    "text follows the JSON value; Conductor's parser stops after the value "
+                    "and ignores it (FAIL_ON_TRAILING_TOKENS is off), other JSON tools reject "
+                    "the file",
+                    Span(self.file, line, column),
+                    hint="remove what follows the value",
+                )
+            )
         if isinstance(data, dict):
             if is_workflow_def(data):
                 self._top_workflow(data, "")
@@ -206,7 +242,10 @@ class _Reader:
             for index, element in enumerate(data):
                 if is_workflow_def(element):
                     self._top_workflow(element, f"/{index}")
-                elif is_task_def(element):
+                elif isinstance(element, dict) and isinstance(element.get("name"), str):
+                    # A list is what POST /api/metadata/taskdefs takes: Conductor reads each
+                    # object with a name as a TaskDef and ignores the fields TaskDef has not
+                    # (FAIL_ON_UNKNOWN_PROPERTIES off: ObjectMapperProvider).
                     self._task_def(element, f"/{index}")
                 else:
                     self._invalid(
@@ -308,7 +347,24 @@ class _Reader:
     ) -> None:
         kind = problem.kind
         hint = "write `$${` for a `${` that Conductor must leave alone"
-        if script and kind in ("literal", "root"):
+        if kind == "padded":
+            return  # trailing blanks: Conductor reads the reference all the same
+        if kind == "blank_start" and not script:
+            shown = expression_at(raw, problem.offset)
+            consequence = (
+                'Conductor rejects it at registration ("input parameter value: ... is not valid")'
+                if registered
+                else "Conductor resolves it to null"
+            )
+            self.diagnostics.append(
+                ReferenceLookalike(
+                    f"`{shown}` looks like a reference but starts with a blank: {consequence}",
+                    span,
+                    hint="remove the blank after `${`",
+                )
+            )
+            return
+        if script and kind in ("literal", "root", "blank_start"):
             shown = expression_at(raw, problem.offset)
             message = (
                 f"`{shown}` in this script looks like a JavaScript template literal, but "
@@ -316,7 +372,7 @@ class _Reader:
                 "(it becomes null or the text `null`)"
             )
             self.diagnostics.append(LiteralNeedsEscape(message, span, hint=hint))
-        elif kind == "literal":
+        elif kind in ("literal", "blank_start"):
             self.diagnostics.append(LiteralNeedsEscape(problem.message, span, hint=hint))
         elif kind in ("root", "bracket") and not registered:
             # Only registration refuses these, and only in top-level tasks' inputs; Jayway
@@ -342,8 +398,8 @@ class _Reader:
         first = self._workflows.get(key)
         if first is None:
             self._workflows[key] = (raw, span)
-        elif first[0] == raw:
-            return  # the same definition read twice
+        elif _same(_ModelWorkflowDef, first[0], raw):
+            return  # the same definition read twice (an export of it, say)
         else:
             where = first[1].file + (f" at {first[1].pointer}" if first[1].pointer else "")
             self.diagnostics.append(
@@ -585,7 +641,7 @@ class _Reader:
         span = self._span(pointer)
         first = self._task_def_origins.get(name)
         if first is not None:
-            if first[0] != raw:
+            if not _same(_ModelTaskDef, first[0], raw):
                 where = first[1].file + (f" at {first[1].pointer}" if first[1].pointer else "")
                 self.diagnostics.append(
                     ConflictingTaskDefinitions(
@@ -606,6 +662,31 @@ class _Reader:
             input_keys=_names(raw.get("inputKeys")),
             output_keys=_names(raw.get("outputKeys")),
         )
+
+
+def _same(model: type[BaseModel], first: dict[str, Any], second: dict[str, Any]) -> bool:
+    """Two definitions Conductor would store alike: equal once the Auditable fields
+    (createTime, updatedBy...; the server sets them) are dropped, nulls dropped (the server
+    writes none: NON_NULL inclusion) and every absent field given its default."""
+    if first == second:
+        return True
+    try:
+        return bool(_normal(model, first) == _normal(model, second))
+    except (AttributeError, TypeError, ValueError):
+        return False  # not the shape Conductor reads: compared as written above
+
+
+def _normal(model: type[BaseModel], raw: dict[str, Any]) -> Any:
+    stripped = {k: v for k, v in raw.items() if k not in AUDITABLE_FIELDS}
+    return _no_nulls(with_defaults(model, _no_nulls(stripped)))
+
+
+def _no_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _no_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_no_nulls(v) for v in value]
+    return value
 
 
 def _names(value: Any) -> tuple[str, ...] | None:

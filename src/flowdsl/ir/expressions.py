@@ -76,7 +76,9 @@ from typing import Literal, TypeAlias
 
 from flowdsl.ir.nodes import Ref, Span, Template, _is_plain_key
 
-ProblemKind: TypeAlias = Literal["unbalanced", "empty", "root", "bracket", "literal", "invalid"]
+ProblemKind: TypeAlias = Literal[
+    "unbalanced", "empty", "root", "bracket", "literal", "invalid", "padded", "blank_start"
+]
 
 # Names ParametersUtils substitutes itself (EnvUtils.SystemParameters); refs with root None.
 ENV_NAMES = frozenset({"CPEWF_TASK_ID", "NETFLIX_ENV", "NETFLIX_STACK"})
@@ -238,6 +240,13 @@ def _expression(
     masked = inner
     for n_start, n_end in reversed(nested_matches):
         masked = masked[:n_start] + "\0" * (n_end - n_start) + masked[n_end:]
+    padded = _blanks(masked, text[start:end], start, ok)
+    if padded is not None:
+        problems.append(padded)
+        if padded.kind == "padded":
+            size = len(masked.rstrip())
+            return _ref(inner[:size], masked[:size], span, tuple(nested))
+        return None
     found = _classify(masked, text[start:end])
     if found is not None:
         kind, message = found
@@ -255,6 +264,31 @@ def _expression(
     if not ok:
         return None
     return _ref(inner, masked, span, tuple(nested))
+
+
+def _blanks(masked: str, expression: str, start: int, ok: bool) -> ExpressionProblem | None:
+    """Blanks around an otherwise clean path (checked on the 3.32.3 server): trailing
+    blanks are ignored (``${workflow.input.x }`` reads x), leading ones are not: registration
+    rejects ``${ workflow.input.x}`` in a top-level task ("input parameter value:
+    workflow.input.x is not valid") and a nested task gets null."""
+    if not ok or not masked.strip():
+        return None
+    core = masked.strip()
+    if "." not in core or _classify(core, "") is not None:
+        return None  # `${ name }` is more likely a JavaScript template literal
+    shown = _excerpt(expression)
+    if masked[0].isspace():
+        return ExpressionProblem(
+            "blank_start",
+            f"`{shown}` starts with a blank, so it is not a reference: Conductor rejects it "
+            "at registration in a top-level task and resolves it to null elsewhere",
+            start,
+        )
+    if masked != core:
+        return ExpressionProblem(
+            "padded", f"`{shown}` ends in blanks, which Conductor ignores", start
+        )
+    return None
 
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
