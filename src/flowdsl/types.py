@@ -142,6 +142,15 @@ def fits(produced: Any, expected: Any) -> bool:
     return True
 
 
+# How a message names the JSON type a value must have.
+TYPE_LABELS: dict[type, str] = {
+    int: "an integer",
+    float: "a number",
+    bool: "True or False",
+    str: "a string",
+}
+
+
 def is_json_type(value: object, kind: type) -> bool:
     """``value`` is exactly a JSON value of ``kind``: ``True`` is not an int."""
     if kind is int:
@@ -207,6 +216,5 @@ def type_problem(
     if annotation in (int, float, bool, str):
         if is_json_type(value, annotation):
             return None
-        expected = {int: "an integer", float: "a number", bool: "True or False", str: "a string"}
-        return f"must be {expected[annotation]}, not {_shown(value)}"
+        return f"must be {TYPE_LABELS[annotation]}, not {_shown(value)}"
     return None

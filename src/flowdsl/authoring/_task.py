@@ -16,7 +16,7 @@ from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import snake_fields
 from flowdsl.diagnostics import Diagnostic, UnsupportedValue
 from flowdsl.ir.nodes import PathItem, Span, TaskDef
-from flowdsl.types import declared_fields
+from flowdsl.types import TYPE_LABELS, declared_fields, is_json_type
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,17 +38,13 @@ def type_problem(
 ) -> Diagnostic | None:
     """A finding when a decorator or options keyword has a value of the wrong type (a bool is
     not an int here, a str is not a number)."""
-    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
-    if ok:
+    if is_json_type(value, expected):
         return None
     return UnsupportedValue(
-        f"`{keyword}` must be {_TYPE_NAMES.get(expected, expected.__name__)}, not "
+        f"`{keyword}` must be {TYPE_LABELS.get(expected, expected.__name__)}, not "
         f"{type(value).__name__} {value!r}",
         span,
     )
-
-
-_TYPE_NAMES = {str: "a string", int: "an integer", bool: "True or False"}
 
 
 def _hints(fn: Callable[..., Any]) -> dict[str, Any]:

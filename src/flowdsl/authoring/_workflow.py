@@ -119,30 +119,31 @@ class WorkflowFunction(Generic[P, R]):
         """The declared return type: what a sub-workflow call's outputs are typed as."""
         return _hints(self.fn).get("return", Any)
 
-    def input_names(self) -> set[str]:
-        """The workflow's declared input names (an ``Inputs`` model's fields, or the
-        parameters)."""
-        hints = _hints(self.fn)
-        params = list(inspect.signature(self.fn).parameters.values())
-        model = hints.get(params[0].name) if len(params) == 1 else None
-        if isinstance(model, type) and issubclass(model, Inputs):
-            return set(declared_fields(model) or {})
-        return {
-            p.name
-            for p in params
-            if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-        }
-
-    def required_inputs(self) -> tuple[str, ...]:
-        """Inputs without a default: a caller (a sub_workflow call) must give them."""
-        hints = _hints(self.fn)
+    def _signature(self) -> tuple[list[inspect.Parameter], type[Inputs] | None]:
+        """The named parameters, and the ``Inputs`` model when the only one is annotated
+        with one (its fields are then the workflow's inputs)."""
         params = [
             p
             for p in inspect.signature(self.fn).parameters.values()
             if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
         ]
-        model = hints.get(params[0].name) if len(params) == 1 else None
+        model = _hints(self.fn).get(params[0].name) if len(params) == 1 else None
         if isinstance(model, type) and issubclass(model, Inputs):
+            return params, model
+        return params, None
+
+    def input_names(self) -> set[str]:
+        """The workflow's declared input names (an ``Inputs`` model's fields, or the
+        parameters)."""
+        params, model = self._signature()
+        if model is not None:
+            return set(declared_fields(model) or {})
+        return {p.name for p in params}
+
+    def required_inputs(self) -> tuple[str, ...]:
+        """Inputs without a default: a caller (a sub_workflow call) must give them."""
+        params, model = self._signature()
+        if model is not None:
             return tuple(
                 info.alias or n for n, info in model.model_fields.items() if info.is_required()
             )
@@ -183,11 +184,7 @@ class WorkflowFunction(Generic[P, R]):
     ) -> Handle:
         """A SUB_WORKFLOW running this workflow, recorded in ``trace``."""
         options = self._call
-        params = [
-            p
-            for p in inspect.signature(self.fn).parameters.values()
-            if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-        ]
+        params, model = self._signature()
         inputs: dict[str, Any] = {}
         if len(args) > len(params):
             trace.diagnostics.append(
@@ -200,9 +197,7 @@ class WorkflowFunction(Generic[P, R]):
         for param, value in zip(params, args, strict=False):
             inputs[param.name] = value
         inputs.update(kwargs)
-        hints = _hints(self.fn)
-        model = hints.get(params[0].name) if len(params) == 1 else None
-        if isinstance(model, type) and issubclass(model, Inputs) and params[0].name in inputs:
+        if model is not None and params[0].name in inputs:
             given = inputs.pop(params[0].name)
             if isinstance(given, BaseModel):
                 inputs.update(

@@ -37,6 +37,7 @@ from flowdsl.diagnostics import (
 )
 from flowdsl.ir.jsonvalues import literal_value
 from flowdsl.ir.nodes import Span, TaskDef, Workflow
+from flowdsl.types import TYPE_LABELS, is_json_type
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -107,7 +108,8 @@ def _errors(
     return out
 
 
-_STRICT = {int: "an integer", bool: "True or False", str: "a string"}
+# The field types lax validation would coerce into (a float field takes an int as JSON does).
+_STRICT = {kind: TYPE_LABELS[kind] for kind in (int, bool, str)}
 
 
 def _strict_errors(
@@ -121,8 +123,7 @@ def _strict_errors(
         if strict is None or value is None:
             continue
         kind, label = strict
-        wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
-        if wrong:
+        if not is_json_type(value, kind):
             yield (key, "strict", f"must be {label}, not {value!r}", value, {})
 
 

@@ -149,10 +149,6 @@ def task_type(name: str) -> TaskType:
     return TaskType(name, worker=False, system=True)
 
 
-def flow_of(task: Task) -> Flow:
-    return task_type(task.type).flow
-
-
 def blocks_of(task: Task, field: str) -> list[tuple[BlockKey, list[Task]]]:
     """The task's blocks held in one block field, in order."""
     return [(key, tasks) for key, tasks in task.blocks.items() if key.field == field]
@@ -253,7 +249,6 @@ __all__ = [
     "blocks_of",
     "branches",
     "cases",
-    "flow_of",
     "resolved_field_values",
     "sub_workflow_param",
     "task_type",
