@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flowdsl.checks._outputs import declared_outputs
 from flowdsl.checks.definitions import task_definitions, workflow_definitions
@@ -22,10 +23,12 @@ from flowdsl.checks.types import types
 from flowdsl.checks.values import values
 from flowdsl.conductor.targets import Target
 from flowdsl.diagnostics import Diagnostic
-from flowdsl.ir.graph import WorkflowGraph
 from flowdsl.ir.nodes import Program, Task, Workflow
 from flowdsl.ir.scope import ScopeIndex
 from flowdsl.suggest import Suggester
+
+if TYPE_CHECKING:  # networkx is imported by whoever asks for a graph, not by every run
+    from flowdsl.ir.graph import WorkflowGraph
 
 
 @dataclass
@@ -41,12 +44,32 @@ class CheckContext:
     owner_email_required: bool = False
     _suggesters: dict[int, Suggester] = field(default_factory=dict)
     _failure_inputs: dict[str, frozenset[str]] | None = None
+    _tasks: dict[int, list[Task]] = field(default_factory=dict)
+    _all_workflows: list[Workflow] | None = None
+    _outputs: dict[object, frozenset[str] | None] = field(default_factory=dict)
 
     def graph(self, workflow: Workflow) -> WorkflowGraph:
+        from flowdsl.ir.graph import WorkflowGraph  # noqa: PLC0415
+
         key = id(workflow)
         if key not in self._graphs:
             self._graphs[key] = WorkflowGraph(workflow)
         return self._graphs[key]
+
+    def tasks(self, workflow: Workflow) -> list[Task]:
+        """Every task of the workflow, nested ones included, depth first in definition order
+        (``Workflow.walk``), walked once for all the checks (issue 11)."""
+        key = id(workflow)
+        found = self._tasks.get(key)
+        if found is None:
+            found = self._tasks[key] = list(workflow.walk())
+        return found
+
+    def all_workflows(self) -> list[Workflow]:
+        """``Program.all_workflows``, listed once for all the checks."""
+        if self._all_workflows is None:
+            self._all_workflows = list(self.program.all_workflows())
+        return self._all_workflows
 
     def scope(self, workflow: Workflow) -> ScopeIndex:
         key = id(workflow)
@@ -66,7 +89,7 @@ class CheckContext:
         ``failureWorkflow``: their own inputs (WorkflowExecutorOps copies them)."""
         if self._failure_inputs is None:
             found: dict[str, set[str]] = {}
-            for wf in self.program.all_workflows():
+            for wf in self.all_workflows():
                 name = wf.fields.get("failureWorkflow")
                 if isinstance(name, str) and name:
                     found.setdefault(name, set()).update(wf.inputs or ())
@@ -74,7 +97,12 @@ class CheckContext:
         return self._failure_inputs.get(workflow.name, frozenset())
 
     def declared_outputs(self, workflow: Workflow, task: Task) -> frozenset[str] | None:
-        return declared_outputs(self.program, workflow, task)
+        # What a JOIN or SUB_WORKFLOW declares depends on its fields; any other task's, on
+        # its type and name only.
+        key: object = id(task) if task.type in ("JOIN", "SUB_WORKFLOW") else (task.type, task.name)
+        if key not in self._outputs:
+            self._outputs[key] = declared_outputs(self.program, workflow, task)
+        return self._outputs[key]
 
 
 Check = Callable[[CheckContext], Iterable[Diagnostic]]

@@ -260,8 +260,38 @@ def python_aliases(model: type[BaseModel]) -> set[str]:
     return set(snake_fields(model).values())
 
 
+# Stands for a task's name and taskReferenceName in its validated header: any non-empty text
+# validates the same (WorkflowTask's two @NotEmpty strings, and no model validator).
+_PLACEHOLDER = "-"
+_SCALARS = (str, int, float, bool, type(None))
+_Error = tuple[str | None, str, str, Any, dict[str, Any]]
+
+
+class _HeaderErrors:
+    """``_errors`` on WorkflowTask headers, remembered for headers of scalar values.
+
+    (issue 11) Validation depends only on the header's values, and pydantic validates each
+    field on its own (the header model has no model validator): two headers with the same
+    fields, values and value types (``1`` is not ``True``) get the same errors. Remembered
+    for one run of the checks only.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[object, ...], list[_Error]] = {}
+
+    def errors(self, data: dict[str, Any], strict: bool) -> list[_Error]:
+        if not all(type(v) in _SCALARS for v in data.values()):
+            return _errors(_WorkflowTaskHeader, data, strict)
+        key = (strict, *((k, type(v), v) for k, v in data.items()))
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = _errors(_WorkflowTaskHeader, data, strict)
+        return found
+
+
 def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
     target = ctx.target
+    headers = _HeaderErrors()
     for wf in ctx.program.workflows:
         python = _python_names(_ModelWorkflowDef) if wf.span and wf.span.pointer is None else None
         header: dict[str, Any] = {
@@ -298,7 +328,7 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
                 wf.span,
                 hint=_owner_hint(wf),
             )
-        for task in wf.walk():
+        for task in ctx.tasks(wf):
             if task.type not in target.task_types:
                 if task.type in ALL_TASK_TYPES:
                     yield TaskTypeNotInTarget(
@@ -329,9 +359,11 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
                             else did_you_mean(name, target.workflow_task_fields)
                         ),
                     )
+            # The names check reports name and taskReferenceName; validated here as a
+            # placeholder, the rest of a header is often the same from task to task.
             data = {
-                "name": task.name,
-                "taskReferenceName": task.ref,
+                "name": _PLACEHOLDER,
+                "taskReferenceName": _PLACEHOLDER,
                 "type": task.type,
                 **{
                     k: literal_value(v)
@@ -339,9 +371,7 @@ def workflow_definitions(ctx: CheckContext) -> Iterator[Diagnostic]:
                     if k in target.workflow_task_fields
                 },
             }
-            for field_name, kind, msg, value, info in _errors(_WorkflowTaskHeader, data, strict):
-                if field_name in ("name", "taskReferenceName"):
-                    continue  # reported by the names check
+            for field_name, kind, msg, value, info in headers.errors(data, strict):
                 yield FieldValueInvalid(
                     f"task `{task.ref}`: " + _problem(f"`{field_name}`", kind, msg, value, info),
                     task.field_spans.get(field_name or "", task.span),

@@ -16,14 +16,14 @@ if TYPE_CHECKING:
 
 def expressions(ctx: CheckContext) -> Iterator[Diagnostic]:
     for wf in ctx.program.workflows:
-        for task in wf.walk():
+        for task in ctx.tasks(wf):
             for key, value in task.inputs.items():
                 yield from _dollar(value, task.input_spans.get(key, task.span))
         for key, value in wf.outputs.items():
             yield from _dollar(value, wf.output_spans.get(key, wf.span))
-    for wf in ctx.program.all_workflows():
+    for wf in ctx.all_workflows():
         refs = ctx.scope(wf).tasks
-        for task in wf.walk():
+        for task in ctx.tasks(wf):
             for key, value in task.inputs.items():
                 yield from _lookalikes(value, refs, task.input_spans.get(key, task.span))
         for key, value in wf.outputs.items():

@@ -30,8 +30,8 @@ _DEFAULTS = (
 
 def task_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
     warned: set[str] = set()
-    for wf in ctx.program.all_workflows():
-        for task in wf.walk():
+    for wf in ctx.all_workflows():
+        for task in ctx.tasks(wf):
             if task.type == "SUB_WORKFLOW":
                 yield from _sub_workflow_inputs(ctx, task)
                 continue

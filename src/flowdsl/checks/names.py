@@ -32,7 +32,7 @@ def names(ctx: CheckContext) -> Iterator[Diagnostic]:
                 hint="call at least one task in the workflow function",
             )
         seen: dict[str, str] = {}
-        for task in wf.walk():
+        for task in ctx.tasks(wf):
             yield from _name(task.name, "task", task.span)
             ref = task.ref
             if ref in seen:
@@ -63,7 +63,7 @@ def _name(name: str, kind: str, where: Span | None) -> Iterator[Diagnostic]:
 
 # Characters that break ${ref...} resolution (Jayway JsonPath, ParametersUtils' brace
 # matcher) or the REST path /api/tasks/{workflowId}/{taskRefName}/{status}.
-_BREAKING = set(" .()[]{}$@/\\*?\"'")
+_BREAKING = frozenset(" .()[]{}$@/\\*?\"'")
 
 
 def _ref_name(ref: str, where: Span | None) -> Iterator[Diagnostic]:
@@ -74,7 +74,7 @@ def _ref_name(ref: str, where: Span | None) -> Iterator[Diagnostic]:
     problem: str | None = None
     if "." in ref:
         problem = "contains `.`, so an expression reading it splits the name as a path"
-    elif any(ch in _BREAKING for ch in ref):
+    elif not _BREAKING.isdisjoint(ref):
         bad = sorted({ch for ch in ref if ch in _BREAKING})
         shown = ", ".join(f"`{ch}`" for ch in bad)
         problem = f"contains {shown}, which breaks `${{{ref}.output...}}` expressions"

@@ -83,9 +83,9 @@ FAILURE_WORKFLOW_INPUTS = frozenset(
 )
 
 
-def consumers(wf: Workflow) -> Iterator[tuple[str | None, Ref, Span | None]]:
+def consumers(ctx: CheckContext, wf: Workflow) -> Iterator[tuple[str | None, Ref, Span | None]]:
     """Every reference a workflow resolves: (reading task or None for outputs, ref, span)."""
-    for task in wf.walk():
+    for task in ctx.tasks(wf):
         for key_path, ref in iter_refs(task.inputs):
             key = key_path[0] if key_path else None
             where = ref.span or (task.input_spans.get(key) if isinstance(key, str) else None)
@@ -107,10 +107,10 @@ def _all_refs(ref: Ref) -> Iterator[Ref]:
 
 
 def references(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for wf in ctx.program.all_workflows():
+    for wf in ctx.all_workflows():
         scope = ctx.scope(wf)
-        for consumer, outer, span in consumers(wf):
-            for ref in _all_refs(outer):
+        for consumer, outer, span in consumers(ctx, wf):
+            for ref in _all_refs(outer) if outer.nested else (outer,):
                 yield from _check(ctx, wf, scope, consumer, ref, ref.span or span)
 
 
@@ -303,7 +303,7 @@ def _workflow_ref(
         )
         return
     if root == "variables" and ref.path and isinstance(ref.path[0], str):
-        known = workflow_variables(wf)
+        known = workflow_variables(ctx, wf)
         key = ref.path[0]
         if key not in known:
             shown = ", ".join(f"`{k}`" for k in sorted(known)) or "none"
@@ -343,12 +343,12 @@ def _workflow_ref(
         )
 
 
-def workflow_variables(wf: Workflow) -> set[str]:
+def workflow_variables(ctx: CheckContext, wf: Workflow) -> set[str]:
     """The variables a workflow can hold: its declared ``variables`` and every key a
     SET_VARIABLE task sets (SetVariable.java copies each input key into the variables)."""
     declared = wf.fields.get("variables")
     known = set(declared) if isinstance(declared, dict) else set()
-    for task in wf.walk():
+    for task in ctx.tasks(wf):
         if task.type == "SET_VARIABLE":
             known.update(task.inputs)
             known.update(task.unconverted)

@@ -53,9 +53,9 @@ _COMMON_MEMBERS = frozenset(
 
 
 def scripts(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for wf in ctx.program.all_workflows():
+    for wf in ctx.all_workflows():
         refs = ctx.scope(wf).tasks
-        for task in wf.walk():
+        for task in ctx.tasks(wf):
             yield from _task(refs, task)
 
 

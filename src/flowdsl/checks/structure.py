@@ -31,18 +31,18 @@ FORKS = frozenset({"FORK_JOIN", "FORK_JOIN_DYNAMIC"})
 TERMINATION_STATUSES = frozenset({"COMPLETED", "FAILED", "TERMINATED"})
 
 
-def _lists(wf: Workflow) -> Iterator[list[Task]]:
+def _lists(ctx: CheckContext, wf: Workflow) -> Iterator[list[Task]]:
     yield wf.tasks
-    for task in wf.walk():
+    for task in ctx.tasks(wf):
         yield from task.blocks.values()
 
 
 def structure(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for wf in ctx.program.all_workflows():
-        for tasks in _lists(wf):
+    for wf in ctx.all_workflows():
+        for tasks in _lists(ctx, wf):
             yield from _sequence(tasks)
         nested_loops: set[int] = set()  # each nested loop is reported once, in its outermost
-        for task in wf.walk():
+        for task in ctx.tasks(wf):
             yield from _fields(ctx, task)
             if task.type == "DO_WHILE" and id(task) not in nested_loops:
                 for inner in task.blocks.get(BlockKey("loopOver"), []):

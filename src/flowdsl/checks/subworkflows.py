@@ -30,9 +30,9 @@ def sub_workflows(ctx: CheckContext) -> Iterator[Diagnostic]:
     calls: nx.DiGraph[str] = nx.DiGraph()
     sites: dict[tuple[str, str], Task] = {}
     top_level = {id(wf) for wf in ctx.program.workflows}
-    for wf in ctx.program.all_workflows():
+    for wf in ctx.all_workflows():
         here = _node(wf, top_level)
-        for task in wf.walk():
+        for task in ctx.tasks(wf):
             if task.type != "SUB_WORKFLOW":
                 continue
             if task.inline_workflow is not None:

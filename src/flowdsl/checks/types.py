@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
 
 def types(ctx: CheckContext) -> Iterator[Diagnostic]:
-    for wf in ctx.program.all_workflows():
+    for wf in ctx.all_workflows():
         scope = ctx.scope(wf)
-        for task in wf.walk():
+        for task in ctx.tasks(wf):
             definition = ctx.program.task_defs.get(task.name)
             if task.type != "SIMPLE" or definition is None or not definition.input_types:
                 continue

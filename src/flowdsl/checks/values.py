@@ -52,7 +52,7 @@ def values(ctx: CheckContext) -> Iterator[Diagnostic]:
             if problem:
                 where = wf.field_spans.get(key) or wf.output_spans.get(key) or wf.span
                 yield UnsupportedValue(f"{what}: `{key}` {problem}", where, _HINT)
-        for task in wf.walk():
+        for task in ctx.tasks(wf):
             own = {
                 "name": task.name,
                 "taskReferenceName": task.ref,
@@ -79,20 +79,24 @@ def json_problem(value: Any) -> str | None:
 
 
 def _problem(value: Any, active: set[int], depth: int) -> str | None:
-    if value is None or isinstance(value, bool):
+    kind = type(value)
+    # (issue 11) The common cases first, by exact type: text, a reference, a number.
+    if kind is str:
+        return None if value.isascii() else _text_problem(value)
+    if kind is Ref:
+        return _ref_problem(value)
+    if value is None or kind is bool:
         return None
     if isinstance(value, str):
-        surrogate = _SURROGATE.search(value)
-        if surrogate:
-            return (
-                f"holds text with a lone surrogate (\\u{ord(surrogate.group()):04x}), "
-                "which is not Unicode and cannot be written as UTF-8"
-            )
-        return None
+        return _text_problem(value)
     if isinstance(value, Ref):
-        return _problem([value.source, value.root or "", *value.path, value.tail], active, depth)
+        return _ref_problem(value)
     if isinstance(value, Template):
-        return _problem(list(value.parts), active, depth)
+        for part in value.parts:
+            found = _ref_problem(part) if isinstance(part, Ref) else _problem(part, active, depth)
+            if found:
+                return found
+        return None
     if isinstance(value, int):
         if value.bit_length() > 10_000:
             try:
@@ -127,4 +131,29 @@ def _problem(value: Any, active: set[int], depth: int) -> str | None:
                     return found
     finally:
         active.discard(id(value))
+    return None
+
+
+def _text_problem(text: str) -> str | None:
+    surrogate = _SURROGATE.search(text)
+    if surrogate:
+        return (
+            f"holds text with a lone surrogate (\\u{ord(surrogate.group()):04x}), "
+            "which is not Unicode and cannot be written as UTF-8"
+        )
+    return None
+
+
+def _ref_problem(ref: Ref) -> str | None:
+    """A reference's text: its source, root, path and tail (a path index is an int)."""
+    for part in (ref.source, ref.root or "", *ref.path, ref.tail):
+        if isinstance(part, str):
+            if not part.isascii():
+                found = _text_problem(part)
+                if found:
+                    return found
+        else:
+            found = _problem(part, set(), 0)
+            if found:
+                return found
     return None

@@ -136,12 +136,25 @@ Value: TypeAlias = (
 )
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def iter_refs(value: Value) -> Iterator[tuple[tuple[PathItem, ...], Ref]]:
     """Every reference inside a value, with the key path that leads to it."""
     stack: list[tuple[tuple[PathItem, ...], Value]] = [((), value)]
     while stack:
         path, current = stack.pop()
-        if isinstance(current, Ref):
+        kind = type(current)
+        if kind is Ref:
+            yield path, current
+        elif kind is dict:
+            # (issue 11) Plain values are skipped before they are stacked, and the exact
+            # type is tested before the slower abstract Mapping below.
+            for key in reversed(list(current)):
+                item = current[key]
+                if type(item) not in _SCALARS:
+                    stack.append(((*path, key), item))
+        elif isinstance(current, Ref):
             yield path, current
         elif isinstance(current, Template):
             for ref in current.refs:

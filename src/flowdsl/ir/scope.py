@@ -48,6 +48,11 @@ class Relation:
     via: str | None = None
 
 
+# (issue 11) The relations without a construct, made once: asked for every reference.
+_LATER = Relation(Order.LATER)
+_BEFORE = Relation(Order.BEFORE)
+
+
 class ScopeIndex:
     """Positions of every task of one workflow (nested blocks included)."""
 
@@ -81,7 +86,7 @@ class ScopeIndex:
         p = self.positions[producer]
         c = self.positions[consumer] if consumer is not None else self.end
         if producer == consumer:
-            return Relation(Order.LATER)
+            return _LATER
         depth = 0
         while depth < len(p) and depth < len(c):
             ps, cs = p[depth], c[depth]
@@ -95,19 +100,19 @@ class ScopeIndex:
                 return Relation(Order.LATER, ps.container)  # e.g. blocks we do not model
             if ps.index != cs.index:
                 if ps.index > cs.index:
-                    return Relation(Order.LATER)
+                    return _LATER
                 return self._ran(p[depth + 1 :])
             depth += 1
         if len(p) < len(c):
             return Relation(Order.ENCLOSING, producer)  # the consumer runs inside the producer
-        return Relation(Order.LATER)  # the producer runs inside the consumer
+        return _LATER  # the producer runs inside the consumer
 
     def _ran(self, inner: tuple[Step, ...]) -> Relation:
         """The producer's construct completed earlier: did the producer itself run in it?"""
         for step in inner:
             if self.kind(step.container) in CONDITIONAL_TYPES:
                 return Relation(Order.CONDITIONAL, step.container)
-        return Relation(Order.BEFORE)
+        return _BEFORE
 
     def in_loop(self, ref: str) -> str | None:
         """The DO_WHILE whose body holds the task, if any (innermost)."""
