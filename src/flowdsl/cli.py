@@ -14,12 +14,10 @@ stdout holds the report only.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
@@ -122,6 +120,8 @@ def _input_errors(fn: F) -> F:
         except MemoryError:
             _fail("error: the input is too large to check (out of memory)", 2)
         except BaseException as exc:
+            import traceback
+
             if os.environ.get("FLOWDSL_TRACEBACK"):
                 traceback.print_exc()
             where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
@@ -277,16 +277,19 @@ def compile_command(
     from flowdsl.compiler import compile_workflows
     from flowdsl.loader import discover
     from flowdsl.output import diff, write
-    from flowdsl.render.diagram import render_diagrams
-    from flowdsl.render.layout import require_engine
     from flowdsl.report import emit_text
 
     started = time.perf_counter()
     targets = _targets(targets)
     config = _config(owner_email, target)
     destination = _out_dir(config, out_dir)
-    # No layout program: nothing is written (exit 2), before any work is done.
-    engine = require_engine(diagram_format) if diagram_format else None
+    engine = None
+    if diagram_format:
+        # Imported only when asked for (issue 11). No layout program: nothing is written
+        # (exit 2), before any work is done.
+        from flowdsl.render.layout import require_engine
+
+        engine = require_engine(diagram_format)
     with _user_code_output_to_stderr():
         workflows = discover(targets)
         if not workflows:
@@ -300,6 +303,8 @@ def compile_command(
         click.echo(f"error: nothing written to {destination}", err=True)
         _exit(1)
     if diagram_format:
+        from flowdsl.render.diagram import render_diagrams
+
         drawn = render_diagrams(result.program, diagram_format, engine=engine)
         result.files.update({f"diagrams/{name}": content for name, content in drawn.items()})
     n_wf = len(result.program.workflows)
@@ -718,6 +723,8 @@ def worker_command(
         limit = task_fn.policy.get("concurrent_exec_limit")
         count = threads or (limit if isinstance(limit, int) and limit > 0 else 1)
         specs.append(_sdk.WorkerSpec(task_fn.name, count))
+    import logging
+
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     names = ", ".join(f"{s.task_name} ({s.threads} thread{'s' * (s.threads != 1)})" for s in specs)
     click.echo(f"polling {api_url} for {names}; stop with Ctrl-C", err=True)

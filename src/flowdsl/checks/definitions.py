@@ -263,7 +263,7 @@ def python_aliases(model: type[BaseModel]) -> set[str]:
 # Stands for a task's name and taskReferenceName in its validated header: any non-empty text
 # validates the same (WorkflowTask's two @NotEmpty strings, and no model validator).
 _PLACEHOLDER = "-"
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
 _Error = tuple[str | None, str, str, Any, dict[str, Any]]
 
 
@@ -280,9 +280,11 @@ class _HeaderErrors:
         self._seen: dict[tuple[object, ...], list[_Error]] = {}
 
     def errors(self, data: dict[str, Any], strict: bool) -> list[_Error]:
-        if not all(type(v) in _SCALARS for v in data.values()):
+        values = tuple(data.values())
+        kinds = tuple(map(type, values))
+        if not _SCALARS.issuperset(kinds):
             return _errors(_WorkflowTaskHeader, data, strict)
-        key = (strict, *((k, type(v), v) for k, v in data.items()))
+        key = (strict, tuple(data), values, kinds)
         found = self._seen.get(key)
         if found is None:
             found = self._seen[key] = _errors(_WorkflowTaskHeader, data, strict)

@@ -14,17 +14,25 @@ if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
 
 
+# (issue 11) Values neither pass looks into: a reference, a number, and (for the dollar
+# pass) any plain text; most inputs are one of these.
+_PLAIN = frozenset({Ref, str, int, float, bool, type(None)})
+
+
 def expressions(ctx: CheckContext) -> Iterator[Diagnostic]:
     for wf in ctx.program.workflows:
         for task in ctx.tasks(wf):
             for key, value in task.inputs.items():
-                yield from _dollar(value, task.input_spans.get(key, task.span))
+                if type(value) not in _PLAIN:
+                    yield from _dollar(value, task.input_spans.get(key, task.span))
         for key, value in wf.outputs.items():
             yield from _dollar(value, wf.output_spans.get(key, wf.span))
     for wf in ctx.all_workflows():
         refs = ctx.scope(wf).tasks
         for task in ctx.tasks(wf):
             for key, value in task.inputs.items():
+                if type(value) in _PLAIN and not (type(value) is str and "$" in value):
+                    continue
                 yield from _lookalikes(value, refs, task.input_spans.get(key, task.span))
         for key, value in wf.outputs.items():
             yield from _lookalikes(value, refs, wf.output_spans.get(key, wf.span))

@@ -22,6 +22,7 @@ _FORBIDDEN_IN_NAMES = ("/", "\\", "\x00")
 
 
 def names(ctx: CheckContext) -> Iterator[Diagnostic]:
+    fine: set[str] = set()
     for wf in ctx.program.workflows:
         yield from _name(wf.name, "workflow", wf.span)
         if not wf.tasks:
@@ -33,7 +34,12 @@ def names(ctx: CheckContext) -> Iterator[Diagnostic]:
             )
         seen: dict[str, str] = {}
         for task in ctx.tasks(wf):
-            yield from _name(task.name, "task", task.span)
+            if task.name not in fine:  # (issue 11) a name used by many tasks, checked once
+                found = list(_name(task.name, "task", task.span))
+                if found:
+                    yield from found
+                else:
+                    fine.add(task.name)
             ref = task.ref
             if ref in seen:
                 # TaskReferenceNameUniqueConstraint walks collectTasks(): branches and loops too.

@@ -110,8 +110,28 @@ def references(ctx: CheckContext) -> Iterator[Diagnostic]:
     for wf in ctx.all_workflows():
         scope = ctx.scope(wf)
         for consumer, outer, span in consumers(ctx, wf):
+            if not outer.nested and _surely_fine(ctx, wf, scope, consumer, outer):
+                continue
             for ref in _all_refs(outer) if outer.nested else (outer,):
                 yield from _check(ctx, wf, scope, consumer, ref, ref.span or span)
+
+
+def _surely_fine(
+    ctx: CheckContext, wf: Workflow, scope: ScopeIndex, consumer: str | None, ref: Ref
+) -> bool:
+    """(issue 11) The common case, decided without building messages: a task's output read
+    from a task that surely ran before, by a key it declares. Whenever this says True,
+    ``_check`` finds nothing: the producer exists, ``output`` is a task field, the order is
+    BEFORE (``_order`` reports nothing) and the key is declared or nothing is declared."""
+    producer = scope.tasks.get(ref.source)
+    if producer is None or ref.root != "output":
+        return False
+    if scope.relation(producer.ref, consumer).order is not Order.BEFORE:
+        return False
+    if not ref.path or not isinstance(ref.path[0], str):
+        return True
+    declared = ctx.declared_outputs(wf, producer)
+    return declared is None or _declares(producer, declared, ref.path[0])
 
 
 def _reader(consumer: str | None) -> str:

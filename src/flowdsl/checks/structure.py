@@ -43,7 +43,8 @@ def structure(ctx: CheckContext) -> Iterator[Diagnostic]:
             yield from _sequence(tasks)
         nested_loops: set[int] = set()  # each nested loop is reported once, in its outermost
         for task in ctx.tasks(wf):
-            yield from _fields(ctx, task)
+            if task.type in _FIELD_RULES:
+                yield from _fields(ctx, task)
             if task.type == "DO_WHILE" and id(task) not in nested_loops:
                 for inner in task.blocks.get(BlockKey("loopOver"), []):
                     for nested in inner.walk():
@@ -196,6 +197,27 @@ def others_end_workflow(switch: Task, taken: BlockKey) -> bool:
 def _has(task: Task, key: str) -> bool:
     value = task.fields.get(key)
     return value is not None and value != ""
+
+
+# The task types _fields has rules for (issue 11: the others, SIMPLE first, skip it).
+_FIELD_RULES = frozenset(
+    {
+        "EVENT",
+        "DECISION",
+        "SWITCH",
+        "DO_WHILE",
+        "DYNAMIC",
+        "FORK_JOIN_DYNAMIC",
+        "SUB_WORKFLOW",
+        "HTTP",
+        "KAFKA_PUBLISH",
+        "JSON_JQ_TRANSFORM",
+        "INLINE",
+        "LAMBDA",
+        "TERMINATE",
+        "WAIT",
+    }
+)
 
 
 def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import graphlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
-
-import networkx as nx
 
 from flowdsl.checks._outputs import sub_workflow_child
 from flowdsl.conductor.tasktypes import sub_workflow_param
@@ -27,7 +26,7 @@ def _child_name(task: Task) -> str | None:
 
 
 def sub_workflows(ctx: CheckContext) -> Iterator[Diagnostic]:
-    calls: nx.DiGraph[str] = nx.DiGraph()
+    calls: dict[str, set[str]] = {}
     sites: dict[tuple[str, str], Task] = {}
     top_level = {id(wf) for wf in ctx.program.workflows}
     for wf in ctx.all_workflows():
@@ -43,10 +42,29 @@ def sub_workflows(ctx: CheckContext) -> Iterator[Diagnostic]:
                     continue
                 child = name
                 yield from _unknown_child(ctx, wf, task, name)
-            calls.add_edge(here, child)
+            calls.setdefault(here, set()).add(child)
+            calls.setdefault(child, set())
             sites.setdefault((here, child), task)
+    yield from _recursion(calls, sites)
+
+
+def _recursion(
+    calls: dict[str, set[str]], sites: dict[tuple[str, str], Task]
+) -> Iterator[Diagnostic]:
+    """Every cycle of workflows starting one another (FD310)."""
+    try:
+        # (issue 11) The standard library answers "is there a cycle" without networkx,
+        # whose import costs more than a whole small check; a cycle is rare.
+        graphlib.TopologicalSorter(calls).prepare()
+        return
+    except graphlib.CycleError:
+        pass
+    import networkx as nx  # noqa: PLC0415
+
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    graph.add_edges_from(sites)
     reported: set[frozenset[str]] = set()
-    for cycle in nx.simple_cycles(calls):
+    for cycle in nx.simple_cycles(graph):
         members = frozenset(cycle)
         if members in reported:
             continue

@@ -28,9 +28,10 @@ def types(ctx: CheckContext) -> Iterator[Diagnostic]:
                 expected = definition.input_types.get(key, Any)
                 if expected is Any:
                     continue
-                produced, shown = _produced(ctx, wf, scope.tasks, value)
+                produced = _produced(ctx, wf, scope.tasks, value)
                 if produced is Any or fits(produced, expected):
                     continue
+                shown = _shown(value)
                 yield TypeMismatch(
                     f"`{task.name}` input `{key}` expects {describe(expected)}, but {shown} "
                     f"is {describe(produced)}",
@@ -40,18 +41,25 @@ def types(ctx: CheckContext) -> Iterator[Diagnostic]:
                 )
 
 
-def _produced(
-    ctx: CheckContext, wf: Workflow, tasks: dict[str, Any], value: Any
-) -> tuple[Any, str]:
+def _produced(ctx: CheckContext, wf: Workflow, tasks: dict[str, Any], value: Any) -> Any:
     if isinstance(value, Template):
-        return str, "the text"
+        return str
     if isinstance(value, Ref):
-        return _ref_type(ctx, wf, tasks, value), value.expression
+        return _ref_type(ctx, wf, tasks, value)
     if value is None:
-        return type(None), "None"
+        return type(None)
     if isinstance(value, bool | int | float | str):
-        return type(value), repr(value)
-    return Any, ""
+        return type(value)
+    return Any
+
+
+def _shown(value: Any) -> str:
+    """How a finding names the value (worked out only for a finding: issue 11)."""
+    if isinstance(value, Template):
+        return "the text"
+    if isinstance(value, Ref):
+        return value.expression
+    return "None" if value is None else repr(value)
 
 
 def _ref_type(ctx: CheckContext, wf: Workflow, tasks: dict[str, Any], ref: Ref) -> Any:

@@ -61,6 +61,8 @@ def values(ctx: CheckContext) -> Iterator[Diagnostic]:
                 **task.fields,
             }
             for key, value in own.items():
+                if value is None or (type(value) is str and value.isascii()):
+                    continue  # (issue 11) names and most text: nothing to look into
                 problem = json_problem(value)
                 if problem:
                     where = task.input_spans.get(key) or task.span
@@ -118,10 +120,17 @@ def _problem(value: Any, active: set[int], depth: int) -> str | None:
             for key, item in value.items():
                 if not isinstance(key, str):
                     return f"has a key of type {type(key).__name__}; JSON keys are strings"
-                found = _problem(key, active, depth + 1)
-                if found:
-                    return found
-                found = _problem(item, active, depth + 1)
+                if type(key) is not str or not key.isascii():
+                    found = _problem(key, active, depth + 1)
+                    if found:
+                        return found
+                kind = type(item)
+                if kind is str:
+                    found = None if item.isascii() else _text_problem(item)
+                elif kind is Ref:
+                    found = _ref_problem(item)
+                else:
+                    found = _problem(item, active, depth + 1)
                 if found:
                     return found
         else:
@@ -146,14 +155,16 @@ def _text_problem(text: str) -> str | None:
 
 def _ref_problem(ref: Ref) -> str | None:
     """A reference's text: its source, root, path and tail (a path index is an int)."""
-    for part in (ref.source, ref.root or "", *ref.path, ref.tail):
-        if isinstance(part, str):
-            if not part.isascii():
-                found = _text_problem(part)
-                if found:
-                    return found
+    if ref.source.isascii() and (ref.root is None or ref.root.isascii()) and ref.tail.isascii():
+        for part in ref.path:
+            kind = type(part)
+            if (kind is str and part.isascii()) or (kind is int and part.bit_length() <= 10_000):
+                continue
+            break
         else:
-            found = _problem(part, set(), 0)
-            if found:
-                return found
+            return None  # (issue 11) ASCII text and small indexes: nothing to find
+    for part in (ref.source, ref.root or "", *ref.path, ref.tail):
+        found = _problem(part, set(), 0)
+        if found:
+            return found
     return None
