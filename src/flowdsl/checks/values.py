@@ -157,8 +157,10 @@ def _ref_problem(ref: Ref) -> str | None:
     """A reference's text: its source, root, path and tail (a path index is an int)."""
     if ref.source.isascii() and (ref.root is None or ref.root.isascii()) and ref.tail.isascii():
         for part in ref.path:
-            kind = type(part)
-            if (kind is str and part.isascii()) or (kind is int and part.bit_length() <= 10_000):
+            if type(part) is str:
+                if part.isascii():
+                    continue
+            elif type(part) is int and part.bit_length() <= 10_000:
                 continue
             break
         else:
