@@ -30,6 +30,7 @@ _DEFAULTS = (
 
 def task_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
     warned: set[str] = set()
+    accepting: dict[str, set[str]] = {}
     for wf in ctx.all_workflows():
         for task in ctx.tasks(wf):
             if task.type == "SUB_WORKFLOW":
@@ -49,10 +50,12 @@ def task_inputs(ctx: CheckContext) -> Iterator[Diagnostic]:
                     )
                 continue
             if definition.input_keys is not None:
-                template = definition.fields.get("inputTemplate")
-                accepted = set(definition.input_keys) | (
-                    set(template) if isinstance(template, dict) else set()
-                )
+                accepted = accepting.get(task.name)
+                if accepted is None:  # (issue 11) once per definition, not per call
+                    template = definition.fields.get("inputTemplate")
+                    accepted = accepting[task.name] = set(definition.input_keys) | (
+                        set(template) if isinstance(template, dict) else set()
+                    )
                 json_def = from_json(definition)
                 for key in task.inputs:
                     if key not in accepted:
