@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from flowdsl.conductor.tasktypes import TASK_TYPES, Flow
 from flowdsl.ir.nodes import BlockKey, Task, Workflow
@@ -21,13 +22,16 @@ PARALLEL_TYPES = frozenset(n for n, t in TASK_TYPES.items() if t.flow is Flow.PA
 LOOP_TYPES = frozenset(n for n, t in TASK_TYPES.items() if t.flow is Flow.LOOP)
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One level of a position: the task list (``block`` of ``container``) and the index."""
+class Step(NamedTuple):
+    """One level of a position: the task list (``block`` of ``container``) and the index.
+
+    (A named tuple: one is made per task and level, and it is made much faster than a
+    frozen dataclass; issue 11.)
+    """
 
     container: str | None  # taskReferenceName of the construct; None for the workflow's list
     block: BlockKey | None  # the block (None for the workflow's own list)
-    index: int
+    at: int  # the index in that list
 
 
 class Order(Enum):
@@ -98,8 +102,8 @@ class ScopeIndex:
                 if kind in CONDITIONAL_TYPES:
                     return Relation(Order.EXCLUSIVE, ps.container)
                 return Relation(Order.LATER, ps.container)  # e.g. blocks we do not model
-            if ps.index != cs.index:
-                if ps.index > cs.index:
+            if ps.at != cs.at:
+                if ps.at > cs.at:
                     return _LATER
                 return self._ran(p[depth + 1 :])
             depth += 1
