@@ -83,20 +83,31 @@ FAILURE_WORKFLOW_INPUTS = frozenset(
 )
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def consumers(ctx: CheckContext, wf: Workflow) -> Iterator[tuple[str | None, Ref, Span | None]]:
     """Every reference a workflow resolves: (reading task or None for outputs, ref, span)."""
     for task in ctx.tasks(wf):
-        for key_path, ref in iter_refs(task.inputs):
-            key = key_path[0] if key_path else None
-            where = ref.span or (task.input_spans.get(key) if isinstance(key, str) else None)
-            yield task.ref, ref, where or task.span
-        # Task fields Conductor resolves too (subWorkflowParam.name/version, DO_WHILE items).
-        for path, value in resolved_field_values(task):
+        for key, value in task.inputs.items():
+            # (issue 11) An input that is one reference, or plain, needs no walk.
+            kind = type(value)
+            if kind is Ref:
+                yield task.ref, value, value.span or task.input_spans.get(key) or task.span
+                continue
+            if kind in _PLAIN:
+                continue
             for _, ref in iter_refs(value):
-                yield task.ref, ref, ref.span or task.field_spans.get(path[0]) or task.span
+                yield task.ref, ref, ref.span or task.input_spans.get(key) or task.span
+        if task.fields:
+            # Task fields Conductor resolves too (subWorkflowParam.name/version, DO_WHILE
+            # items).
+            for path, value in resolved_field_values(task):
+                for _, ref in iter_refs(value):
+                    yield task.ref, ref, ref.span or task.field_spans.get(path[0]) or task.span
     for key_path, ref in iter_refs(wf.outputs):
-        key = key_path[0] if key_path else None
-        where = ref.span or (wf.output_spans.get(key) if isinstance(key, str) else None)
+        head = key_path[0] if key_path else None
+        where = ref.span or (wf.output_spans.get(head) if isinstance(head, str) else None)
         yield None, ref, where or wf.span
 
 
