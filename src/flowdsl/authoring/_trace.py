@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flowdsl.authoring._location import site_keywords, sites_cached
-from flowdsl.authoring._values import Handle, TokenTable, to_value
+from flowdsl.authoring._values import Handle, TokenTable, new_handle, to_value
 from flowdsl.diagnostics import BadTaskArguments, Diagnostic
 from flowdsl.errors import TraceError
 from flowdsl.ir.nodes import BlockKey, Ref, Span, Task, TaskDef, Value
@@ -100,7 +100,7 @@ class Trace:
 
     def handle(self, ref: Ref, annotation: Any) -> Handle:
         """A handle to a value of this trace."""
-        return Handle(ref, annotation, self.tokens)
+        return new_handle(ref, annotation, self.tokens)
 
     def record(
         self,
@@ -193,7 +193,9 @@ class Trace:
             input_spans=site_keywords(span),
         )
         self.add_task_def(fn.task_def())
-        return Handle(Ref(task.ref, "output", fn.output_path, "", span), fn.handle_type, self.tokens)
+        return new_handle(
+            Ref(task.ref, "output", fn.output_path, "", span), fn.handle_type, self.tokens
+        )
 
     def _bind(
         self,
