@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flowdsl.authoring._location import site_keywords, sites_cached
 from flowdsl.authoring._values import Handle, TokenTable, new_handle, to_value
@@ -19,6 +19,8 @@ from flowdsl.ir.nodes import BlockKey, Ref, Span, Task, TaskDef, Value
 
 if TYPE_CHECKING:
     from flowdsl.authoring._task import TaskFunction
+
+T = TypeVar("T")
 
 _current: ContextVar[Trace | None] = ContextVar("flowdsl_trace", default=None)
 
@@ -50,6 +52,15 @@ class Trace:
     def __post_init__(self) -> None:
         self.tokens = TokenTable(self.workflow_name)
         self._blocks.append(self.tasks)
+
+    def run_in(self, tasks: list[Task], fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)``, recording its calls into ``tasks``: ``with self.block(tasks)``
+        without a generator-based context manager (issue 11: once per block)."""
+        self._blocks.append(tasks)
+        try:
+            return fn(*args)
+        finally:
+            self._blocks.pop()
 
     @contextmanager
     def block(self, tasks: list[Task]) -> Iterator[None]:

@@ -309,6 +309,8 @@ def to_value(
             _foreign(tokens, span)
         ref = obj._fd_ref
         return ref if ref.span is not None or span is None else with_span(ref, span)
+    if type(obj) is str:  # _convert's case for a str, without the checks before it
+        return tokens.split(obj, span)
     if obj is None or isinstance(obj, bool):
         return obj
     if isinstance(obj, int):
