@@ -124,7 +124,7 @@ class TaskFunction(Generic[P, R]):
         trace = _current.get()  # current_trace(), without its call
         if trace is None:
             return self.fn(*args, **kwargs)
-        return typing.cast(R, trace.call_task(self, args, kwargs, call_site(), {}))
+        return trace.call_task(self, args, kwargs, call_site())  # type: ignore[return-value]
 
     problems: list[Diagnostic]
 

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+_NO_OPTIONS: Mapping[str, Any] = {}  # a task call's WorkflowTask options when none is given
+
 _current: ContextVar[Trace | None] = ContextVar("flowdsl_trace", default=None)
 
 
@@ -136,14 +138,14 @@ class Trace:
         spans = input_spans if input_spans is not None else _NO_SPANS
         tokens = self.tokens
         converted: dict[str, Value] = {}
-        unconverted: list[str] = []
+        unconverted: tuple[str, ...] = ()
         if inputs:
             for key, obj in inputs.items():
                 try:
                     converted[key] = to_value(obj, tokens, spans.get(key, span))
                 except TraceError as exc:
                     self.diagnostics.append(exc.diagnostic)
-                    unconverted.append(key)
+                    unconverted += (key,)
         field_values: dict[str, Value] = {}
         if fields:
             for key, obj in fields.items():
@@ -163,7 +165,7 @@ class Trace:
             description=description,
             span=span,
             input_spans={k: s for k, s in spans.items() if k in converted} if spans else {},
-            unconverted=tuple(unconverted),
+            unconverted=unconverted,
         )
         self._blocks[-1].append(task)
         return task
@@ -184,7 +186,7 @@ class Trace:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         span: Span | None,
-        options: dict[str, Any],
+        options: Mapping[str, Any] = _NO_OPTIONS,
     ) -> Handle:
         """A call of a ``@task`` function: a SIMPLE task and its TaskDef."""
         inputs = self._bind(fn, args, kwargs, span)
@@ -219,11 +221,10 @@ class Trace:
         keyword as given. Which inputs the task takes or requires is the inputs check's
         business (it reports for Python and JSON alike); only what cannot be bound is here.
         """
+        if not args and len(kwargs) < 2:
+            return kwargs  # (the usual call) nothing to bind, to order, or given twice
         positional, order = _binding(fn.signature)
-        if not args:
-            # Inputs by name only (the usual call): nothing to bind, nothing given twice.
-            if len(kwargs) < 2:
-                return kwargs
+        if not args:  # inputs by name only: nothing to bind, or given twice
             return dict(sorted(kwargs.items(), key=lambda kv: order.get(kv[0], len(order))))
         if len(args) > len(positional):
             self.diagnostics.append(
