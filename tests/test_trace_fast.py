@@ -95,3 +95,65 @@ def test_with_span_equals_dataclasses_replace(ref: Ref, span: Span | None) -> No
     fast, plain = with_span(ref, span), dataclasses.replace(ref, span=span)
     for field in dataclasses.fields(Ref):
         assert getattr(fast, field.name) == getattr(plain, field.name), field.name
+
+
+_NESTED_RETURNS = """
+def f(x):
+    if x:
+        return 1
+    elif x > 2:
+        return 2
+    else:
+        return 3
+    for i in x:
+        return 4
+    else:
+        return 5
+    while x:
+        return 6
+    else:
+        return
+    try:
+        return 7
+    except ValueError:
+        return 8
+    else:
+        return 9
+    finally:
+        return 10
+    with x as y:
+        return 11
+    match x:
+        case 1:
+            return 12
+        case _:
+            return lambda: 13
+    class C:
+        def m(self):
+            return 14
+    async def g():
+        async with x:
+            return 15
+        async for i in x:
+            return 16
+    try:
+        pass
+    except* ValueError:
+        return 17
+    return (yield 18)
+"""
+
+
+def test_statement_walk_finds_every_return_ast_walk_finds() -> None:
+    import ast
+
+    from flowdsl.authoring._workflow import _statements
+
+    tree = ast.parse(_NESTED_RETURNS)
+
+    def positions(nodes: Any) -> list[tuple[int, int]]:
+        return sorted((n.lineno, n.col_offset) for n in nodes if isinstance(n, ast.Return))
+
+    found = positions(_statements(tree.body))
+    assert found == positions(ast.walk(tree))
+    assert len(found) == 19
