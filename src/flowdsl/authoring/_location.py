@@ -82,16 +82,19 @@ def frame_span(frame: FrameType) -> Span:
     """The span of the instruction a frame is executing (Python 3.11 positions)."""
     code = frame.f_code
     filename = code.co_filename
-    line: int | None = frame.f_lineno
-    column: int | None = None
+    start_line: int | None = None
+    start_col: int | None = None
     positions = _positions(code)
     index = frame.f_lasti // 2
     if 0 <= index < len(positions):
         start_line, _end_line, start_col, _end_col = positions[index]
-        if start_line is not None:
-            line = start_line
-        if start_col is not None and line is not None:
-            column = _char_column(filename, line, start_col)
+    # frame.f_lineno scans the code's line table from its start, a cost that grows with the
+    # function (issue 11: quadratic over a generated thousand-line workflow): it is read only
+    # for an instruction without a position of its own.
+    line = start_line if start_line is not None else frame.f_lineno
+    column: int | None = None
+    if start_col is not None and line is not None:
+        column = _char_column(filename, line, start_col)
     return Span(display_path(filename), line, column)
 
 
@@ -136,6 +139,7 @@ def _forget_sites() -> None:
     _INTERNAL.clear()
     _keyword_spans.cache_clear()
     _SITE_KEYWORDS.clear()
+    _MTIMES.clear()
 
 
 def _code_entry(code: CodeType) -> dict[int, Span]:
@@ -263,13 +267,26 @@ def site_keywords(span: Span | None) -> Mapping[str, Span]:
     return found
 
 
+# File name -> modification time, while a trace runs: one stat per file, not per call site.
+_MTIMES: dict[str, float] = {}
+
+
+def _mtime(filename: str) -> float:
+    if not _TRACING[0]:
+        return os.path.getmtime(filename)
+    known = _MTIMES.get(filename)
+    if known is None:
+        known = _MTIMES[filename] = os.path.getmtime(filename)
+    return known
+
+
 @functools.lru_cache(maxsize=4096)
 def _keyword_spans(span: Span, innermost: bool) -> dict[str, Span]:
     # Cached per call site while a trace runs (sites_cached): a loop calls one site
     # many times. Callers get a copy (keyword_spans), so the cached dict never changes.
     filename = span.file
     try:
-        mtime = os.path.getmtime(filename)
+        mtime = _mtime(filename)
     except OSError:
         return {}
     assert span.line is not None and span.column is not None
