@@ -173,10 +173,10 @@ class Trace:
     def add_task_def(self, definition: TaskDef) -> None:
         if id(definition) in self._added_defs:
             return  # this very TaskDef is listed: the scan below would find its origin
-        self._added_defs.add(id(definition))
         known = self.task_defs.setdefault(definition.name, [])
         if not any(d.origin is definition.origin for d in known):
             known.append(definition)
+            self._added_defs.add(id(definition))  # kept alive in the list: the id stays its
             # Mistakes in the decorator's own arguments, reported where the task is used.
             self.diagnostics.extend(getattr(definition.origin, "problems", ()))
 
