@@ -93,8 +93,7 @@ def _callable(obj: object, what: str, span: Span | None) -> Callable[..., Any]:
 
 
 def _trace_block(trace: Trace, tasks: list[Task], fn: Callable[..., T], *args: Any) -> T:
-    with trace.block(tasks):
-        return fn(*args)
+    return trace.run_in(tasks, fn, *args)
 
 
 def _completes_last(trace: Trace, tasks: list[Task], span: Span | None) -> None:

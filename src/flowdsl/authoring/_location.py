@@ -11,7 +11,7 @@ import sys
 import sysconfig
 import textwrap
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from types import CodeType, FrameType
 
@@ -82,29 +82,37 @@ def frame_span(frame: FrameType) -> Span:
     """The span of the instruction a frame is executing (Python 3.11 positions)."""
     code = frame.f_code
     filename = code.co_filename
-    line: int | None = frame.f_lineno
-    column: int | None = None
+    start_line: int | None = None
+    start_col: int | None = None
     positions = _positions(code)
     index = frame.f_lasti // 2
     if 0 <= index < len(positions):
         start_line, _end_line, start_col, _end_col = positions[index]
-        if start_line is not None:
-            line = start_line
-        if start_col is not None and line is not None:
-            column = _char_column(filename, line, start_col)
+    # frame.f_lineno scans the code's line table from its start, a cost that grows with the
+    # function (issue 11: quadratic over a generated thousand-line workflow): it is read only
+    # for an instruction without a position of its own.
+    line = start_line if start_line is not None else frame.f_lineno
+    column: int | None = None
+    if start_col is not None and line is not None:
+        column = _char_column(filename, line, start_col)
     return Span(display_path(filename), line, column)
 
 
-# Call site -> Span. A workflow calls the same few sites many times (a loop building a
-# thousand-task chain calls one), and a Span is immutable: resolve the position, the
-# character column and the display path once per (code object, instruction offset). Keyed by
-# id(code) with the code object kept in the entry (so the id cannot be reused while cached);
-# code objects compare equal across files, so they are not keys themselves. Used only while
-# a trace runs, and emptied when one starts and ends (sites_cached): the working directory,
-# which display paths depend on, and the files may change in between; and when it is large.
-_SITES: dict[int, tuple[CodeType, dict[int, Span]]] = {}
+# Call site -> Span, while a trace runs. A workflow calls the same few sites many times (a
+# loop building a thousand-task chain calls one), and a Span is immutable: resolve the
+# position, the character column and the display path once per (code object, instruction
+# offset). Keyed by id(code), one entry per code object met on the way out of flowdsl:
+# _SKIP for flowdsl's own code (and importlib's, the standard library's), else the code's
+# spans by instruction offset. The code objects are kept alive in _CODES while their ids
+# are keys, so an id cannot be reused for another code object (code objects compare equal
+# across files, so they are not keys themselves). Emptied when a trace starts and ends
+# (sites_cached): the working directory, which display paths depend on, and the files may
+# change in between; and when it grows large.
+_SITES: dict[int, dict[int, Span]] = {}
+_CODES: dict[int, CodeType] = {}
 _SITES_MAX = 4096
-# File name -> whether it is flowdsl's own code (or importlib's).
+_SKIP: dict[int, Span] = {}  # the entry of code that is never the user's (never filled)
+# File name -> whether it is flowdsl's own code (or importlib's), outside traces.
 _INTERNAL: dict[str, bool] = {}
 
 
@@ -127,36 +135,53 @@ def sites_cached() -> Iterator[None]:
 
 def _forget_sites() -> None:
     _SITES.clear()
+    _CODES.clear()
     _INTERNAL.clear()
     _keyword_spans.cache_clear()
+    _SITE_KEYWORDS.clear()
+    _MTIMES.clear()
+
+
+def _code_entry(code: CodeType) -> dict[int, Span]:
+    """The cache entry of a code object met for the first time in this trace."""
+    if len(_SITES) >= _SITES_MAX:
+        _SITES.clear()
+        _CODES.clear()
+    entry = _SKIP if _is_internal(code.co_filename) else {}
+    _CODES[id(code)] = code
+    _SITES[id(code)] = entry
+    return entry
 
 
 def call_site() -> Span | None:
+    """Where the user's code made the call under way: the span of the instruction the
+    innermost frame outside flowdsl (and the standard library) is executing."""
     frame: FrameType | None = sys._getframe(1)
-    internal = _INTERNAL
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        known = internal.get(filename)
-        if known is None:
-            known = internal[filename] = _is_internal(filename)
-        if not known:
-            break
-        frame = frame.f_back
-    if frame is None:
-        return None
     if not _TRACING[0]:
-        return frame_span(frame)
-    code = frame.f_code
-    if len(_SITES) > _SITES_MAX:
-        _SITES.clear()
-    entry = _SITES.get(id(code))
-    if entry is None or entry[0] is not code:
-        entry = _SITES[id(code)] = (code, {})
-    offsets = entry[1]
-    span = offsets.get(frame.f_lasti)
-    if span is None:
-        span = offsets[frame.f_lasti] = frame_span(frame)
-    return span
+        internal = _INTERNAL
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            known = internal.get(filename)
+            if known is None:
+                known = internal[filename] = _is_internal(filename)
+            if not known:
+                return frame_span(frame)
+            frame = frame.f_back
+        return None
+    sites = _SITES
+    while frame is not None:
+        code = frame.f_code
+        entry = sites.get(id(code))
+        if entry is None:
+            entry = _code_entry(code)
+        if entry is not _SKIP:
+            lasti = frame.f_lasti
+            span = entry.get(lasti)
+            if span is None:
+                span = entry[lasti] = frame_span(frame)
+            return span
+        frame = frame.f_back
+    return None
 
 
 def traceback_span(exc: BaseException) -> Span | None:
@@ -221,13 +246,47 @@ def keyword_spans(span: Span | None, *, innermost: bool = False) -> dict[str, Sp
     return dict(_keyword_spans(span, innermost))
 
 
+# id(span) -> (span, its keyword spans), while a trace runs: call_site gives one Span
+# object per call site, so a task call finds its site's keywords without hashing the Span.
+# The span is kept in the entry so its id is not reused while cached.
+_SITE_KEYWORDS: dict[int, tuple[Span, Mapping[str, Span]]] = {}
+
+
+def site_keywords(span: Span | None) -> Mapping[str, Span]:
+    """:func:`keyword_spans` of ``span`` (the outermost call), shared: typed read-only, and
+    never to be changed by the caller."""
+    if span is None or not _TRACING[0]:
+        return keyword_spans(span)
+    entry = _SITE_KEYWORDS.get(id(span))
+    if entry is not None and entry[0] is span:
+        return entry[1]
+    if len(_SITE_KEYWORDS) >= _SITES_MAX:
+        _SITE_KEYWORDS.clear()
+    found = keyword_spans(span)
+    _SITE_KEYWORDS[id(span)] = (span, found)
+    return found
+
+
+# File name -> modification time, while a trace runs: one stat per file, not per call site.
+_MTIMES: dict[str, float] = {}
+
+
+def _mtime(filename: str) -> float:
+    if not _TRACING[0]:
+        return os.path.getmtime(filename)
+    known = _MTIMES.get(filename)
+    if known is None:
+        known = _MTIMES[filename] = os.path.getmtime(filename)
+    return known
+
+
 @functools.lru_cache(maxsize=4096)
 def _keyword_spans(span: Span, innermost: bool) -> dict[str, Span]:
     # Cached per call site while a trace runs (sites_cached): a loop calls one site
     # many times. Callers get a copy (keyword_spans), so the cached dict never changes.
     filename = span.file
     try:
-        mtime = os.path.getmtime(filename)
+        mtime = _mtime(filename)
     except OSError:
         return {}
     assert span.line is not None and span.column is not None

@@ -10,7 +10,7 @@ from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 from flowdsl.authoring._location import call_site, keyword_spans
 from flowdsl.authoring._options import check_options
-from flowdsl.authoring._trace import current_trace
+from flowdsl.authoring._trace import _current, current_trace
 from flowdsl.authoring._values import ref_of
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import snake_fields
@@ -121,10 +121,10 @@ class TaskFunction(Generic[P, R]):
         self.problems = []
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        trace = current_trace()
+        trace = _current.get()  # current_trace(), without its call
         if trace is None:
             return self.fn(*args, **kwargs)
-        return typing.cast(R, trace.call_task(self, args, kwargs, call_site(), {}))
+        return trace.call_task(self, args, kwargs, call_site())  # type: ignore[return-value]
 
     problems: list[Diagnostic]
 

@@ -5,20 +5,24 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from flowdsl.authoring._location import keyword_spans, sites_cached
-from flowdsl.authoring._values import Handle, TokenTable, to_value
+from flowdsl.authoring._location import site_keywords, sites_cached
+from flowdsl.authoring._values import Handle, TokenTable, new_handle, to_value
 from flowdsl.diagnostics import BadTaskArguments, Diagnostic
 from flowdsl.errors import TraceError
 from flowdsl.ir.nodes import BlockKey, Ref, Span, Task, TaskDef, Value
 
 if TYPE_CHECKING:
     from flowdsl.authoring._task import TaskFunction
+
+T = TypeVar("T")
+
+_NO_OPTIONS: Mapping[str, Any] = {}  # a task call's WorkflowTask options when none is given
 
 _current: ContextVar[Trace | None] = ContextVar("flowdsl_trace", default=None)
 
@@ -41,10 +45,24 @@ class Trace:
     _blocks: list[list[Task]] = field(default_factory=list)
     _refs: set[str] = field(default_factory=set)
     _next_suffix: dict[str, int] = field(default_factory=dict)
+    # Task name -> the base of its generated references (``<name>_ref``).
+    _ref_bases: dict[str, str] = field(default_factory=dict)
+    # ids of the TaskDef objects in task_defs (kept alive there): one already added is
+    # found without scanning its name's list.
+    _added_defs: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.tokens = TokenTable(self.workflow_name)
         self._blocks.append(self.tasks)
+
+    def run_in(self, tasks: list[Task], fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)``, recording its calls into ``tasks``: ``with self.block(tasks)``
+        without a generator-based context manager (issue 11: once per block)."""
+        self._blocks.append(tasks)
+        try:
+            return fn(*args)
+        finally:
+            self._blocks.pop()
 
     @contextmanager
     def block(self, tasks: list[Task]) -> Iterator[None]:
@@ -60,7 +78,9 @@ class Trace:
         if explicit is not None:
             self._refs.add(explicit)
             return explicit
-        base = _ref_base(task_name) + "_ref"
+        base = self._ref_bases.get(task_name)
+        if base is None:
+            base = self._ref_bases[task_name] = _ref_base(task_name) + "_ref"
         n = self._next_suffix.get(base, 1)
         candidate = base if n == 1 else f"{base}_{n}"
         while candidate in self._refs:
@@ -93,7 +113,7 @@ class Trace:
 
     def handle(self, ref: Ref, annotation: Any) -> Handle:
         """A handle to a value of this trace."""
-        return Handle(ref, annotation, self.tokens)
+        return new_handle(ref, annotation, self.tokens)
 
     def record(
         self,
@@ -114,20 +134,25 @@ class Trace:
         its span and left out); ``ref`` None gets a generated reference: ``ref_base`` made
         unique when given, else ``<name>_ref``.
         """
-        spans = dict(input_spans or {})
+        # (issue 11) convert() inlined: this runs once per task of every workflow.
+        spans = input_spans if input_spans is not None else _NO_SPANS
+        tokens = self.tokens
         converted: dict[str, Value] = {}
-        unconverted: list[str] = []
-        for key, obj in (inputs or {}).items():
-            ok, value = self.convert(obj, spans.get(key, span))
-            if ok:
-                converted[key] = value
-            else:
-                unconverted.append(key)
+        unconverted: tuple[str, ...] = ()
+        if inputs:
+            for key, obj in inputs.items():
+                try:
+                    converted[key] = to_value(obj, tokens, spans.get(key, span))
+                except TraceError as exc:
+                    self.diagnostics.append(exc.diagnostic)
+                    unconverted += (key,)
         field_values: dict[str, Value] = {}
-        for key, obj in (fields or {}).items():
-            ok, value = self.convert(obj, span)
-            if ok:
-                field_values[key] = value
+        if fields:
+            for key, obj in fields.items():
+                try:
+                    field_values[key] = to_value(obj, tokens, span)
+                except TraceError as exc:
+                    self.diagnostics.append(exc.diagnostic)
         if ref is None and ref_base is not None:
             ref = self.derived_ref(ref_base)
         task = Task(
@@ -139,16 +164,19 @@ class Trace:
             blocks=blocks or {},
             description=description,
             span=span,
-            input_spans={k: s for k, s in spans.items() if k in converted},
-            unconverted=tuple(unconverted),
+            input_spans={k: s for k, s in spans.items() if k in converted} if spans else {},
+            unconverted=unconverted,
         )
         self._blocks[-1].append(task)
         return task
 
     def add_task_def(self, definition: TaskDef) -> None:
+        if id(definition) in self._added_defs:
+            return  # this very TaskDef is listed: the scan below would find its origin
         known = self.task_defs.setdefault(definition.name, [])
         if not any(d.origin is definition.origin for d in known):
             known.append(definition)
+            self._added_defs.add(id(definition))  # kept alive in the list: the id stays its
             # Mistakes in the decorator's own arguments, reported where the task is used.
             self.diagnostics.extend(getattr(definition.origin, "problems", ()))
 
@@ -158,11 +186,15 @@ class Trace:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         span: Span | None,
-        options: dict[str, Any],
+        options: Mapping[str, Any] = _NO_OPTIONS,
     ) -> Handle:
         """A call of a ``@task`` function: a SIMPLE task and its TaskDef."""
         inputs = self._bind(fn, args, kwargs, span)
-        fields = {k: v for k, v in options.items() if k not in ("taskReferenceName", "description")}
+        fields = (
+            {k: v for k, v in options.items() if k not in ("taskReferenceName", "description")}
+            if options
+            else None
+        )
         task = self.record(
             type="SIMPLE",
             name=fn.name,
@@ -171,10 +203,12 @@ class Trace:
             inputs=inputs,
             fields=fields,
             description=options.get("description"),
-            input_spans=keyword_spans(span),
+            input_spans=site_keywords(span),
         )
         self.add_task_def(fn.task_def())
-        return self.handle(Ref(task.ref, "output", fn.output_path, span=span), fn.handle_type)
+        return new_handle(
+            Ref(task.ref, "output", fn.output_path, "", span), fn.handle_type, self.tokens
+        )
 
     def _bind(
         self,
@@ -187,7 +221,11 @@ class Trace:
         keyword as given. Which inputs the task takes or requires is the inputs check's
         business (it reports for Python and JSON alike); only what cannot be bound is here.
         """
+        if not args and len(kwargs) < 2:
+            return kwargs  # (the usual call) nothing to bind, to order, or given twice
         positional, order = _binding(fn.signature)
+        if not args:  # inputs by name only: nothing to bind, or given twice
+            return dict(sorted(kwargs.items(), key=lambda kv: order.get(kv[0], len(order))))
         if len(args) > len(positional):
             self.diagnostics.append(
                 BadTaskArguments(
@@ -232,6 +270,8 @@ def _binding(signature: inspect.Signature) -> tuple[tuple[str, ...], dict[str, i
     _BINDINGS[id(signature)] = (signature, binding)
     return binding
 
+
+_NO_SPANS: Mapping[str, Span] = {}
 
 _REF_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 

@@ -120,16 +120,22 @@ class Handle:
     _fd_type: Any
 
     def __init__(self, ref: Ref, annotation: Any, tokens: TokenTable) -> None:
-        object.__setattr__(self, "_fd_ref", ref)
-        object.__setattr__(self, "_fd_type", annotation)
-        object.__setattr__(self, "_fd_tokens", tokens)
+        # The slots' own setters: __setattr__ refuses every assignment.
+        _set_ref(self, ref)
+        _set_type(self, annotation)
+        _set_tokens(self, tokens)
 
     # -- building longer references --------------------------------------------------------
 
     def __getattr__(self, name: str) -> Handle:
-        if name.startswith("__") and name.endswith("__"):
+        if name[:2] == "__" and name[-2:] == "__":
             raise AttributeError(name)
-        return self._fd_child(name)
+        # _fd_child inlined (issue 11): a task output's field is read once per task call.
+        return new_handle(
+            self._fd_ref.child(name, call_site()),
+            member_type(self._fd_type, name),
+            self._fd_tokens,
+        )
 
     def __getitem__(self, key: object) -> Handle:
         if isinstance(key, Handle):
@@ -149,7 +155,7 @@ class Handle:
 
     def _fd_child(self, item: str | int) -> Handle:
         ref: Ref = self._fd_ref
-        return Handle(
+        return new_handle(
             ref.child(item, call_site()), member_type(self._fd_type, item), self._fd_tokens
         )
 
@@ -257,6 +263,27 @@ class Handle:
     __neg__ = __pos__ = __abs__ = __round__ = __xor__ = __rxor__ = _fd_arith
 
 
+_set_ref = vars(Handle)["_fd_ref"].__set__
+_set_type = vars(Handle)["_fd_type"].__set__
+_set_tokens = vars(Handle)["_fd_tokens"].__set__
+_new_object = object.__new__
+
+
+def new_handle(ref: Ref, annotation: Any, tokens: TokenTable) -> Handle:
+    """``Handle(ref, annotation, tokens)``, made without the call machinery of a class."""
+    handle: Handle = _new_object(Handle)
+    _set_ref(handle, ref)
+    _set_type(handle, annotation)
+    _set_tokens(handle, tokens)
+    return handle
+
+
+def with_span(ref: Ref, span: Span | None) -> Ref:
+    """``dataclasses.replace(ref, span=span)``, without its per-field introspection
+    (tests/test_trace_fast.py holds the two equal, field by field)."""
+    return Ref(ref.source, ref.root, ref.path, ref.tail, span, ref.nested)
+
+
 def ref_of(handle: Handle) -> Ref:
     ref: Ref = object.__getattribute__(handle, "_fd_ref")
     return ref
@@ -278,10 +305,12 @@ def to_value(
     form).
     """
     if isinstance(obj, Handle):
-        if object.__getattribute__(obj, "_fd_tokens") is not tokens:
+        if obj._fd_tokens is not tokens:
             _foreign(tokens, span)
-        ref = ref_of(obj)
-        return ref if ref.span is not None or span is None else dataclasses.replace(ref, span=span)
+        ref = obj._fd_ref
+        return ref if ref.span is not None or span is None else with_span(ref, span)
+    if type(obj) is str:  # _convert's case for a str, without the checks before it
+        return tokens.split(obj, span)
     if obj is None or isinstance(obj, bool):
         return obj
     if isinstance(obj, int):

@@ -8,7 +8,7 @@ import functools
 import inspect
 import os
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 
@@ -334,10 +334,15 @@ class WorkflowFunction(Generic[P, R]):
                 for n, info in model.model_fields.items()
                 if not info.is_required() and info.default is not None
             }
-            spans = {
-                (model.model_fields[n].alias or n) if n in model.model_fields else n: span
-                for n, span in default_spans(model).items()
-            }
+            # Where the defaults are written: read from the source only when there are some.
+            spans = (
+                {
+                    (model.model_fields[n].alias or n) if n in model.model_fields else n: span
+                    for n, span in default_spans(model).items()
+                }
+                if defaults
+                else {}
+            )
             template = _template(defaults, trace, spans, self.span)
             return tuple(declared), declared, template, [handle]
         names: list[str] = []
@@ -352,14 +357,18 @@ class WorkflowFunction(Generic[P, R]):
             handles.append(Handle(Ref("workflow", "input", (p.name,)), types[p.name], trace.tokens))
             if p.default is not inspect.Parameter.empty and p.default is not None:
                 defaults[p.name] = p.default
-        template = _template(defaults, trace, default_spans(self.fn), self.span)
+        # Where the defaults are written: read from the source (the whole function's, tokenized
+        # by inspect) only when there are some.
+        spans = default_spans(self.fn) if defaults else {}
+        template = _template(defaults, trace, spans, self.span)
         return tuple(names), types, template, handles
 
     def _outputs(self, trace: Trace, result: object) -> tuple[dict[str, Value], dict[str, Span]]:
-        span = _return_span(self.fn) or self.span
         items: Mapping[str, Any]
         if result is None:
             return {}, {}
+        # The function's source is read (tokenized by inspect) only when there are outputs.
+        span = _return_span(self.fn) or self.span
         if isinstance(result, Handle):
             fields = declared_fields(type_of(result))
             if fields is None:
@@ -439,7 +448,9 @@ def _return_span(fn: Callable[..., Any]) -> Span | None:
         tree = ast.parse(source)
     except SyntaxError:
         return None
-    returns = [n for n in ast.walk(tree) if isinstance(n, ast.Return) and n.value is not None]
+    returns = [
+        n for n in _statements(tree.body) if isinstance(n, ast.Return) and n.value is not None
+    ]
     if not returns:
         return None
     last = max(returns, key=lambda n: (n.lineno, n.col_offset))
@@ -448,6 +459,24 @@ def _return_span(fn: Callable[..., Any]) -> Span | None:
         first + last.lineno - 1,
         last.col_offset + indent + 1,
     )
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement in ``body``, nested ones included (in no particular order).
+
+    What ``ast.walk`` finds of the statements, without visiting every expression node
+    (issue 11: a generated workflow function may hold thousands of calls). Statements
+    only ever sit in the statement lists walked here: ``body``, ``orelse``,
+    ``finalbody``, the bodies of ``handlers`` (try) and of ``cases`` (match).
+    """
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(node, name, ()))
+        for part in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+            stack.extend(part.body)
 
 
 WorkflowTimeoutPolicy = Literal["TIME_OUT_WF", "ALERT_ONLY"]

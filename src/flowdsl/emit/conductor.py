@@ -31,7 +31,7 @@ from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
 from flowdsl.conductor.models import WorkflowTask as _ModelWorkflowTask
 from flowdsl.conductor.tasktypes import block_json
 from flowdsl.ir.jsonvalues import escape_literal, literal_value, resolved_value
-from flowdsl.ir.nodes import Program, Ref, Task, TaskDef, Template, Workflow
+from flowdsl.ir.nodes import Program, Ref, Task, TaskDef, Template, Workflow, _is_plain_key
 
 try:
     import orjson as _orjson
@@ -133,6 +133,8 @@ def task_def_path(task_def: TaskDef) -> str:
 def emit_program(program: Program) -> dict[str, bytes]:
     """Relative output path -> file content, for every workflow and task definition."""
     files: dict[str, bytes] = {}
+    _PLAIN_KEYS.clear()
+    _ORDERS.clear()
     for wf in program.workflows:
         try:
             text = _dumps_plain(_fast_workflow_json(wf))
@@ -159,6 +161,32 @@ def _float_ok(value: float) -> bool:
     return _orjson is None or _orjson.dumps(value) == repr(value).encode()
 
 
+# Key -> whether Ref.jsonpath writes it after a dot (nodes._is_plain_key): a function of the
+# key alone, asked once per reference; bounded, and cleared with each emit_program.
+_PLAIN_KEYS: dict[str, bool] = {}
+
+
+def _expression(ref: Ref) -> str:
+    """``ref.expression``. The usual reference (``${t_ref.output.value}``: a root and plain
+    keys) is joined here with the key test memoized; any other goes the property's way."""
+    root = ref.root
+    if root is None:
+        return ref.expression
+    text = ref.source + "." + root
+    for item in ref.path:
+        if type(item) is not str:
+            return ref.expression
+        plain = _PLAIN_KEYS.get(item)
+        if plain is None:
+            if len(_PLAIN_KEYS) >= 4096:
+                _PLAIN_KEYS.clear()
+            plain = _PLAIN_KEYS[item] = _is_plain_key(item)
+        if not plain:
+            return ref.expression
+        text += "." + item
+    return "${" + text + ref.tail + "}"
+
+
 def _plain(value: Any, resolved: bool) -> Any:
     """An IR value as JSON, as :func:`resolved_value` (``resolved``) or :func:`literal_value`
     make it; raises :class:`_NotPlainError` for anything but exact JSON types (a str or dict
@@ -171,16 +199,22 @@ def _plain(value: Any, resolved: bool) -> Any:
         for key, item in value.items():
             if type(key) is not str:
                 raise _NotPlainError
-            out[key] = _plain(item, resolved)
+            # The two most common values first, without a call of their own (issue 11).
+            if type(item) is Ref:
+                out[key] = _expression(item)
+            elif type(item) is str:
+                out[key] = escape_literal(item) if resolved else item
+            else:
+                out[key] = _plain(item, resolved)
         return out
     if kind is Ref:
-        return value.expression
+        return _expression(value)
     if kind is int or kind is bool or value is None:
         return value
     if kind is list or kind is tuple:
         return [_plain(item, resolved) for item in value]
     if kind is Template:
-        return resolved_value(value)
+        return "".join(_expression(p) if type(p) is Ref else resolved_value(p) for p in value.parts)
     if kind is float and _float_ok(value):
         return value
     raise _NotPlainError
@@ -320,11 +354,22 @@ def _model_dict(
     if type(data) is not dict:
         raise _NotPlainError
     fields = _fields(model)
-    try:
-        keys = sorted(data, key=lambda k: fields[k][0])
-    except KeyError:
-        raise _NotPlainError from None  # a field the model does not have (or a snake_case name)
+    given = tuple(data)
+    keys = _ORDERS.get((model, given))
+    if keys is None:
+        try:
+            keys = tuple(sorted(given, key=lambda k: fields[k][0]))
+        except KeyError:
+            raise _NotPlainError from None  # a field the model lacks (or a snake_case name)
+        if len(_ORDERS) >= 4096:
+            _ORDERS.clear()
+        _ORDERS[(model, given)] = keys
     return {k: data[k] if k in done else fields[k][1](data[k]) for k in keys}
+
+
+# (model, keys as given) -> the keys in the model's order: a function of the two alone (the
+# same few key sets recur on every task of a kind); bounded, cleared with each emit_program.
+_ORDERS: dict[tuple[type[BaseModel], tuple[str, ...]], tuple[str, ...]] = {}
 
 
 _TASK_HEAD = ("name", "taskReferenceName", "description", "inputParameters", "type")
