@@ -89,6 +89,8 @@ def _problem(value: Any, active: set[int], depth: int) -> str | None:
         return _ref_problem(value)
     if value is None or kind is bool:
         return None
+    if kind is dict or kind is list:
+        return _container_problem(value, active, depth)
     if isinstance(value, str):
         return _text_problem(value)
     if isinstance(value, Ref):
@@ -110,6 +112,12 @@ def _problem(value: Any, active: set[int], depth: int) -> str | None:
         return None if math.isfinite(value) else f"holds {value!r}, which JSON has no form for"
     if not isinstance(value, dict | list | tuple):
         return f"holds a value of type {type(value).__name__}, which has no JSON form"
+    return _container_problem(value, active, depth)
+
+
+def _container_problem(
+    value: dict[Any, Any] | list[Any] | tuple[Any, ...], active: set[int], depth: int
+) -> str | None:
     if depth > _MAX_DEPTH:
         return f"is nested more than {_MAX_DEPTH} levels deep"
     if id(value) in active:

@@ -67,15 +67,18 @@ class ScopeIndex:
         stack: list[tuple[list[Task], str | None, BlockKey | None, tuple[Step, ...]]] = [
             (workflow.tasks, None, None, ())
         ]
+        positions, known = self.positions, self.tasks
         while stack:
             tasks, container, block, prefix = stack.pop()
             for index, task in enumerate(tasks):
                 position = (*prefix, Step(container, block, index))
-                if task.ref not in self.positions:  # duplicates are the names check's business
-                    self.positions[task.ref] = position
-                    self.tasks[task.ref] = task
-                for label, inner in task.blocks.items():
-                    stack.append((inner, task.ref, label, position))
+                ref = task.ref
+                if ref not in positions:  # duplicates are the names check's business
+                    positions[ref] = position
+                    known[ref] = task
+                if task.blocks:
+                    for label, inner in task.blocks.items():
+                        stack.append((inner, ref, label, position))
 
     def kind(self, ref: str | None) -> str | None:
         task = self.tasks.get(ref) if ref is not None else None
