@@ -21,7 +21,8 @@ The IR follows the tracer's conventions (see :mod:`flowdsl.ir.nodes`):
   pointer of the value; :func:`flowdsl.jsonsource.resolve_spans` adds lines and columns
   for the findings that are reported. ``field_spans`` has an entry for every key of the
   object (``name``, ``type``, the block lists...), ``input_spans`` and ``output_spans``
-  one for every parameter.
+  one for every parameter; those of tasks and workflows are made when first read
+  (:class:`flowdsl.jsonsource.PointerSpans`): the checks read few.
 
 Expression problems become MalformedExpression (FD504) or, for text meant literally,
 LiteralNeedsEscape (FD505; any ``${$...}`` in an INLINE ``expression`` or LAMBDA
