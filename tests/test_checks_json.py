@@ -857,3 +857,41 @@ def test_owner_email_is_not_required_by_default(tmp_path: Path) -> None:
     found = diagnostics(tmp_path, program, Config(owner_email_required=True))
     assert [d.code for d in found] == ["FD601"]
     assert "ownerEmailMandatory" in found[0].message
+
+
+def test_findings_deep_in_a_large_file_have_their_positions(tmp_path: Path) -> None:
+    """Spans are made only for the findings, and lines only for the findings reported: deep
+    in a large file they are still where the text says."""
+    tasks = [
+        simple(f"t{i}", "step", f"${{t{i - 1}.output.value}}" if i else "${workflow.input.kind}")
+        for i in range(3000)
+    ]
+    tasks[2500]["inputParameters"]["fileLocation"] = "${nope.output.value}"
+    tasks[2700]["bogus/Field~"] = 1
+    text = json.dumps([wf(tasks), td("step", ["fileLocation"], ["value"])], indent=2)
+    text = text.replace(
+        '"taskReferenceName": "t2900",', '"taskReferenceName": "x",\n"taskReferenceName": "t2900",'
+    )
+    path = tmp_path / "big.json"
+    path.write_text(text)
+
+    def at(marker: str, skip: str = "") -> tuple[int, int]:
+        offset = text.index(marker) + len(skip)
+        return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+    reported = check_targets([str(path)], Config()).diagnostics
+    assert [d.code for d in reported] == ["FD101", "FD602", "FD605"]
+    found = {d.code: (d.span.line, d.span.column, d.span.pointer) for d in reported if d.span}
+    assert found["FD101"] == (
+        *at('"${nope.output.value}"'),
+        "/0/tasks/2500/inputParameters/fileLocation",
+    )
+    assert found["FD602"] == (
+        *at('"bogus/Field~": 1', '"bogus/Field~": '),
+        "/0/tasks/2700/bogus~1Field~0",
+    )
+    # The value Conductor ignores: the first of the repeated key.
+    assert found["FD605"] == (
+        *at('"taskReferenceName": "x"', '"taskReferenceName": '),
+        "/0/tasks/2900/taskReferenceName",
+    )

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import itertools
 import re
+from unittest import mock
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import flowdsl.ir.expressions as expressions_module
 from flowdsl.emit.conductor import resolved_value
 from flowdsl.ir.expressions import (
     ENV_NAMES,
@@ -484,3 +486,41 @@ def test_fast_path_agrees_with_the_general_one(
     fast = _simple(inner, None)
     assert fast is not None
     assert fast == _ref(inner, inner, None, ())
+
+
+def _without_fast_path(text: str, span: Span | None) -> tuple[object, list[ExpressionProblem]]:
+    """parse_string with the plain-reference pattern matching nothing: the general path."""
+    with mock.patch.object(expressions_module, "_SIMPLE", re.compile(r"(?!)")):
+        return parse_string(text, span)
+
+
+@settings(max_examples=500)
+@given(
+    st.one_of(
+        expressions(),
+        st.text(alphabet="${}.ab_-[]019' ", max_size=30),
+        st.builds(lambda text: "${" + text + "}", st.text(alphabet="$.ab_-[]019'{} ", max_size=20)),
+    )
+)
+@example("${a.b}x}")
+@example("${a}${b}")
+@example("${a.b[01]}")
+@example("${a.b[0]}")
+@example("${a.b.}")
+@example("${a..b}")
+@example("${a-b.c_d.e-}")
+@example("${ a.b}")
+@example("${a.b }")
+@example("${}")
+@example("$${a.b}")
+def test_whole_string_fast_path_agrees_with_the_general_one(text: str) -> None:
+    """A string that looks like one plain reference is read by the fast path in
+    parse_string exactly as the general path reads it: value, span and problems."""
+    span = Span("f.json", pointer="/x")
+    value, problems = parse_string(text, span)
+    general, general_problems = _without_fast_path(text, span)
+    assert value == general and problems == general_problems
+    assert type(value) is type(general)
+    if isinstance(value, Ref):
+        assert isinstance(general, Ref) and value.span == general.span == span
+        assert value.nested == general.nested

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -751,3 +753,46 @@ def test_reading_computes_no_positions(tmp_path: Path, monkeypatch: pytest.Monke
     assert resolved.span is not None
     line = path.read_text().split("\n")[(resolved.span.line or 0) - 1]
     assert line[(resolved.span.column or 0) - 1 :] == '"${t19998.output.v}",'
+
+
+def test_spans_made_on_request_are_those_of_every_key(tmp_path: Path) -> None:
+    """Spans are made when asked for (PointerSpans), yet equal, in order, to a span for
+    every key and input, made at once."""
+    task = {
+        "name": "t",
+        "taskReferenceName": "t",
+        "type": "SIMPLE",
+        "x/y": 1,
+        "inputParameters": {"a~b": "${workflow.input.a}", "c": "text", "d": {"e": 1}},
+    }
+    file = str(write(tmp_path / "wf.json", {"name": "wf", "tasks": [task]}))
+    program, _ = read_json_targets([file])
+    read = program.workflows[0].tasks[0]
+
+    def span(pointer: str) -> Span:
+        return Span(file, pointer=pointer)
+
+    expected_fields = {
+        "name": span("/tasks/0/name"),
+        "taskReferenceName": span("/tasks/0/taskReferenceName"),
+        "type": span("/tasks/0/type"),
+        "x/y": span("/tasks/0/x~1y"),
+        "inputParameters": span("/tasks/0/inputParameters"),
+    }
+    expected_inputs = {
+        "a~b": span("/tasks/0/inputParameters/a~0b"),
+        "c": span("/tasks/0/inputParameters/c"),
+        "d": span("/tasks/0/inputParameters/d"),
+    }
+    assert read.input_spans["c"] == expected_inputs["c"]
+    assert read.field_spans.get("x/y") == expected_fields["x/y"]
+    assert list(read.field_spans.items()) == list(expected_fields.items())
+    assert list(read.input_spans.items()) == list(expected_inputs.items())
+    assert read.inputs["a~b"] == Ref("workflow", "input", ("a",))
+    assert read.inputs["a~b"].span is read.input_spans["a~b"]
+    plain = dataclasses.replace(
+        read, field_spans=dict(expected_fields), input_spans=dict(expected_inputs)
+    )
+    assert plain == read and read == plain
+    assert dataclasses.asdict(read) == dataclasses.asdict(plain)
+    assert copy.deepcopy(read) == read

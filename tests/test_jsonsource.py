@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 from flowdsl.diagnostics import BadName, MalformedExpression
 from flowdsl.errors import LoadError
 from flowdsl.ir.nodes import Span
-from flowdsl.jsonsource import JsonDocument, load_json, resolve_spans
+from flowdsl.jsonsource import JsonDocument, PointerSpans, load_json, resolve_spans
 
 
 def write(tmp_path: Path, text: str, name: str = "doc.json") -> Path:
@@ -279,3 +281,83 @@ def test_non_numbers_are_refused_with_their_position(tmp_path: Path, constant: s
 def test_what_jackson_refuses_is_refused(tmp_path: Path, text: str) -> None:
     with pytest.raises(LoadError, match="malformed JSON"):
         load_json(write(tmp_path, text))
+
+
+# -- spans made on request ------------------------------------------------------------------
+
+
+def _eager(file: str, prefix: str, keys: dict[str, Any]) -> dict[str, Span]:
+    return {k: Span(file, pointer=prefix + k.replace("~", "~0").replace("/", "~1")) for k in keys}
+
+
+def test_pointer_spans_read_one_at_a_time() -> None:
+    keys = {"name": 1, "a/b~c": 2, "type": 3}
+    spans = PointerSpans.of("f.json", "/tasks/0/", keys)
+    assert len(spans) == 3 and "type" in spans and "other" not in spans
+    assert dict.__len__(spans) == 0  # nothing made yet
+    assert spans["a/b~c"] == Span("f.json", pointer="/tasks/0/a~1b~0c")
+    assert spans.get("type") == Span("f.json", pointer="/tasks/0/type")
+    assert spans.get("type") is spans["type"]  # made once
+    assert spans.get("other") is None
+    assert spans.get("other", Span("x")) == Span("x")
+    with pytest.raises(KeyError):
+        spans["other"]
+    assert dict.__len__(spans) == 2
+
+
+def test_pointer_spans_are_the_dict_made_at_once() -> None:
+    keys = {"name": 1, "a/b~c": 2, "type": 3, "inputParameters": {}}
+    eager = _eager("f.json", "/tasks/0/", keys)
+    made = {"type": Span("f.json", pointer="/tasks/0/type")}
+
+    def fresh() -> PointerSpans:
+        spans = PointerSpans.of("f.json", "/tasks/0/", keys, made)
+        spans.get("a/b~c")  # some made, out of order
+        return spans
+
+    assert fresh() == eager and eager == fresh()
+    assert (fresh() != eager) is False and (eager != fresh()) is False
+    assert fresh() == fresh()
+    assert list(fresh()) == list(eager)  # the object's key order
+    assert list(fresh().items()) == list(eager.items())
+    assert list(fresh().values()) == list(eager.values())
+    assert list(fresh().keys()) == list(eager.keys())
+    assert list(reversed(fresh())) == list(reversed(eager))
+    assert set(fresh()) == set(eager) and sorted(fresh()) == sorted(eager)
+    assert repr(fresh()) == repr(eager)
+    assert dict(fresh()) == eager and {**fresh()} == eager
+    assert fresh().copy() == eager and type(fresh().copy()) is dict
+    assert fresh() | {} == eager and {} | fresh() == eager
+    assert copy.copy(fresh()) == eager and copy.deepcopy(fresh()) == eager
+    assert pickle.loads(pickle.dumps(fresh())) == eager
+    assert fresh() != _eager("g.json", "/tasks/0/", keys)
+    assert bool(PointerSpans.of("f.json", "/", {})) is False
+    assert PointerSpans() == {} and PointerSpans(a=Span("x")) == {"a": Span("x")}
+
+
+def test_pointer_spans_changed_like_a_dict() -> None:
+    keys = {"a": 1, "b": 2}
+    spans = PointerSpans.of("f.json", "/", keys)
+    spans["c"] = Span("x")
+    assert list(spans) == ["a", "b", "c"]
+    del spans["a"]
+    assert spans == {"b": Span("f.json", pointer="/b"), "c": Span("x")}
+    assert "a" not in spans and keys == {"a": 1, "b": 2}  # the object is untouched
+    spans = PointerSpans.of("f.json", "/", keys)
+    assert spans.pop("a") == Span("f.json", pointer="/a") and list(spans) == ["b"]
+    spans = PointerSpans.of("f.json", "/", keys)
+    spans.update(c=Span("x"))
+    assert list(spans) == ["a", "b", "c"]
+    spans = PointerSpans.of("f.json", "/", keys)
+    assert spans.setdefault("a", Span("x")) == Span("f.json", pointer="/a")
+    spans = PointerSpans.of("f.json", "/", keys)
+    spans |= {"c": Span("x")}
+    assert list(spans) == ["a", "b", "c"]
+    spans = PointerSpans.of("f.json", "/", keys)
+    assert spans.popitem() == ("b", Span("f.json", pointer="/b"))
+    spans = PointerSpans.of("f.json", "/", keys)
+    spans.clear()
+    assert spans == {} and len(spans) == 0
+    target: dict[str, Span] = {}
+    target.update(PointerSpans.of("f.json", "/", keys))
+    assert target == _eager("f.json", "/", keys)

@@ -11,6 +11,9 @@ finding the position of every value of a 20k-task file would cost more than chec
 Columns count characters (code points), as Python's own JSON errors do; a UTF-8 byte order
 mark is not counted. :func:`resolve_spans` fills in the line and column of findings whose
 span has a pointer.
+
+Spans themselves are made on request too: :class:`PointerSpans` holds the spans of the
+members of one JSON object (a task's ``field_spans``...) and makes each when it is read.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import dataclasses
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from itertools import accumulate
 from pathlib import Path
 from typing import Any, cast
@@ -28,6 +31,7 @@ from typing import Any, cast
 from flowdsl.diagnostics import Diagnostic
 from flowdsl.errors import LoadError
 from flowdsl.files import read_regular
+from flowdsl.ir.nodes import Span
 
 # The C scanner of the json module: (value, end) for the value starting at an index, and
 # (text, end) for the string whose opening quote is just before an index.
@@ -273,8 +277,189 @@ def _parse_checked(path: str, text: str) -> tuple[Any, int | None, bool]:
     return data, trailing, bool(repeated)
 
 
-def _escape_token(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
+def escape_token(key: str) -> str:
+    """One RFC 6901 reference token."""
+    if "~" in key or "/" in key:
+        return key.replace("~", "~0").replace("/", "~1")
+    return key
+
+
+_ABSENT: Any = object()
+
+
+class PointerSpans(dict[str, Span]):
+    """The spans of the members of one JSON object: ``Span(file, pointer=prefix + key)``
+    for every key, made when first asked for.
+
+    The reader gives every task a span for each of its keys and inputs; making them all
+    cost more than the rest of reading a task (issue 11), and the checks ask for the few of
+    their findings. Reading one (``spans[key]``, ``get``) makes that one; ``in`` and
+    ``len`` need none. Anything else (iterating, comparing, copying, changing) first makes
+    them all, in the object's key order, and from then on this is an ordinary dict, equal
+    to the one made at once. ``keys`` is the object as read, which nothing changes.
+    """
+
+    __slots__ = ("_file", "_keys", "_prefix")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._file = ""
+        self._prefix = ""
+        self._keys: Mapping[str, object] | None = None  # None once every span is made
+
+    @classmethod
+    def of(
+        cls,
+        file: str,
+        prefix: str,
+        keys: Mapping[str, object],
+        made: Mapping[str, Span] | None = None,
+    ) -> PointerSpans:
+        """The spans of the members of ``keys``, whose pointers are ``prefix`` + the key;
+        ``made``: spans of some of them made already."""
+        spans = cls.__new__(cls)
+        if made:
+            dict.update(spans, made)
+        spans._file = file
+        spans._prefix = prefix
+        spans._keys = keys
+        return spans
+
+    def _make(self, key: str) -> Span:
+        span = Span(self._file, None, None, self._prefix + escape_token(key))
+        dict.__setitem__(self, key, span)
+        return span
+
+    def _fill(self) -> None:
+        keys = self._keys
+        if keys is None:
+            return
+        self._keys = None
+        made = dict.copy(self)
+        dict.clear(self)
+        file, prefix = self._file, self._prefix
+        for key in keys:
+            span = made.get(key)
+            if span is None:
+                span = Span(file, None, None, prefix + escape_token(key))
+            dict.__setitem__(self, key, span)
+
+    # Reading one span, or whether there is one: without making the others.
+
+    def get(self, key: str, default: Any = None) -> Any:
+        found = dict.get(self, key, _ABSENT)
+        if found is not _ABSENT:
+            return found
+        keys = self._keys
+        if keys is not None and key in keys:
+            return self._make(key)
+        return default
+
+    def __getitem__(self, key: str) -> Span:
+        found = dict.get(self, key, _ABSENT)
+        if found is not _ABSENT:
+            return cast(Span, found)
+        keys = self._keys
+        if keys is not None and key in keys:
+            return self._make(key)
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        keys = self._keys
+        return dict.__contains__(self, key) if keys is None else key in keys
+
+    def __len__(self) -> int:
+        keys = self._keys
+        return dict.__len__(self) if keys is None else len(keys)
+
+    # Everything else: on the dict of every span.
+
+    def __iter__(self) -> Iterator[str]:
+        self._fill()
+        return dict.__iter__(self)
+
+    def __reversed__(self) -> Iterator[str]:
+        self._fill()
+        return dict.__reversed__(self)
+
+    def keys(self) -> Any:
+        self._fill()
+        return dict.keys(self)
+
+    def values(self) -> Any:
+        self._fill()
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self._fill()
+        return dict.items(self)
+
+    def __eq__(self, other: object) -> bool:
+        self._fill()
+        if isinstance(other, PointerSpans):
+            other._fill()
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        self._fill()
+        if isinstance(other, PointerSpans):
+            other._fill()
+        return dict.__ne__(self, other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        self._fill()
+        return dict.__repr__(self)
+
+    def __or__(self, other: Any) -> Any:
+        self._fill()
+        return dict.__or__(self, other)
+
+    def __ror__(self, other: Any) -> Any:
+        self._fill()
+        return dict.__ror__(self, other)
+
+    def __ior__(self, other: Any) -> Any:
+        self._fill()
+        return dict.__ior__(self, other)
+
+    def __setitem__(self, key: str, value: Span) -> None:
+        self._fill()
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._fill()
+        dict.__delitem__(self, key)
+
+    def copy(self) -> dict[str, Span]:
+        self._fill()
+        return dict.copy(self)
+
+    def clear(self) -> None:
+        self._fill()
+        dict.clear(self)
+
+    def pop(self, *args: Any) -> Any:
+        self._fill()
+        return dict.pop(self, *args)
+
+    def popitem(self) -> tuple[str, Span]:
+        self._fill()
+        return dict.popitem(self)
+
+    def setdefault(self, *args: Any) -> Any:
+        self._fill()
+        return dict.setdefault(self, *args)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._fill()
+        dict.update(self, *args, **kwargs)
+
+    def __reduce__(self) -> Any:
+        # Copies and pickles: an ordinary dict's, of every span.
+        self._fill()
+        return dict, (dict.copy(self),)
 
 
 def _objects_with_duplicates(text: str) -> list[str]:
@@ -288,7 +473,7 @@ def _objects_with_duplicates(text: str) -> list[str]:
             keys = [k for k, _ in value]
             if len(set(keys)) != len(keys):
                 found.append(pointer)
-            stack.extend((v, f"{pointer}/{_escape_token(k)}") for k, v in value)
+            stack.extend((v, f"{pointer}/{escape_token(k)}") for k, v in value)
         elif isinstance(value, list):
             stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(value))
     return found
@@ -410,4 +595,11 @@ def resolve_spans(
     return out
 
 
-__all__ = ["JsonDocument", "load_json", "read_text", "resolve_spans"]
+__all__ = [
+    "JsonDocument",
+    "PointerSpans",
+    "escape_token",
+    "load_json",
+    "read_text",
+    "resolve_spans",
+]

@@ -21,7 +21,8 @@ The IR follows the tracer's conventions (see :mod:`flowdsl.ir.nodes`):
   pointer of the value; :func:`flowdsl.jsonsource.resolve_spans` adds lines and columns
   for the findings that are reported. ``field_spans`` has an entry for every key of the
   object (``name``, ``type``, the block lists...), ``input_spans`` and ``output_spans``
-  one for every parameter.
+  one for every parameter; those of tasks and workflows are made when first read
+  (:class:`flowdsl.jsonsource.PointerSpans`): the checks read few.
 
 Expression problems become MalformedExpression (FD504) or, for text meant literally,
 LiteralNeedsEscape (FD505; any ``${$...}`` in an INLINE ``expression`` or LAMBDA
@@ -49,8 +50,7 @@ from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
 from flowdsl.conductor.models import snake_fields, with_defaults
 from flowdsl.conductor.targets import AUDITABLE_FIELDS
-from flowdsl.conductor.tasktypes import BLOCK_FIELDS, BLOCK_SHAPES, BlockShape
-from flowdsl.conductor.tasktypes import task_type as type_info
+from flowdsl.conductor.tasktypes import BLOCK_FIELDS, BLOCK_SHAPES, TASK_TYPES, BlockShape
 from flowdsl.diagnostics import (
     ConflictingTaskDefinitions,
     Diagnostic,
@@ -66,7 +66,7 @@ from flowdsl.errors import LoadError
 from flowdsl.files import require_regular, walk
 from flowdsl.ir.expressions import ExpressionProblem, expression_at, parse_string
 from flowdsl.ir.nodes import BlockKey, Program, Span, Task, TaskDef, Value, Workflow
-from flowdsl.jsonsource import JsonDocument, load_json, read_text
+from flowdsl.jsonsource import JsonDocument, PointerSpans, escape_token, load_json, read_text
 
 _BLOCKS = frozenset(BLOCK_FIELDS)
 _TASK_OWN = frozenset({"name", "taskReferenceName", "type", "description", "inputParameters"})
@@ -80,6 +80,9 @@ _WORKFLOW_OWN = frozenset(
 _TASK_DEF_KEYS = frozenset(snake_fields(_ModelTaskDef).values()) - {"name", "description"}
 # Task inputs that are scripts: a `${` in them is usually JavaScript's, not Conductor's.
 _SCRIPT_INPUTS = {"INLINE": "expression", "LAMBDA": "scriptExpression"}
+# Task fields Conductor resolves, by task type (as tasktypes.task_type(...).resolved_fields:
+# a type it does not know has none).
+_RESOLVED_FIELDS = {name: t.resolved_fields for name, t in TASK_TYPES.items() if t.resolved_fields}
 _SKIPPED_DIRS = frozenset({"node_modules"})
 _HINTS = {
     "unbalanced": "close it with `}`, or write `$${` to keep the text literal",
@@ -156,11 +159,7 @@ def _json_files(target: str) -> list[Path]:
     return [path]
 
 
-def _escape(token: str) -> str:
-    """One RFC 6901 reference token."""
-    if "~" in token or "/" in token:
-        return token.replace("~", "~0").replace("/", "~1")
-    return token
+_escape = escape_token
 
 
 def _json_type(value: object) -> str:
@@ -278,12 +277,9 @@ class _Reader:
         return Span(self.file, None, None, pointer)
 
     def _spans(self, prefix: str, keys: Mapping[str, Any]) -> dict[str, Span]:
-        """A span for each key of an object whose pointer is ``prefix[:-1]``."""
-        file = self.file
-        keys_text = "".join(keys)
-        if "~" in keys_text or "/" in keys_text:
-            return {k: Span(file, None, None, prefix + _escape(k)) for k in keys}
-        return {k: Span(file, None, None, prefix + k) for k in keys}
+        """A span for each key of an object whose pointer is ``prefix[:-1]``, each made
+        when first asked for (the reader never changes the JSON it read)."""
+        return PointerSpans.of(self.file, prefix, keys)
 
     def _invalid(self, message: str, pointer: str, hint: str | None = None) -> None:
         self.diagnostics.append(FieldValueInvalid(message, self._span(pointer), hint))
@@ -325,22 +321,30 @@ class _Reader:
         if isinstance(raw, str):
             if "${" not in raw:
                 return raw
-            span = span or Span(self.file, None, None, pointer)
-            value, problems = parse_string(raw, span, script=script)
-            for problem in problems:
-                self._problem(problem, raw, span, script, registered)
-            return value
+            return self._text(raw, span or Span(self.file, None, None, pointer), script, registered)
+        # A string without `${` is itself, needing no pointer (most are).
         if isinstance(raw, dict):
             return {
-                k: self._value(v, f"{pointer}/{_escape(k)}", script, None, registered)
+                k: v
+                if isinstance(v, str) and "${" not in v
+                else self._value(v, f"{pointer}/{_escape(k)}", script, None, registered)
                 for k, v in raw.items()
             }
         if isinstance(raw, list):
             return [
-                self._value(v, f"{pointer}/{i}", script, None, registered)
+                v
+                if isinstance(v, str) and "${" not in v
+                else self._value(v, f"{pointer}/{i}", script, None, registered)
                 for i, v in enumerate(raw)
             ]
         return raw
+
+    def _text(self, raw: str, span: Span, script: bool, registered: bool) -> Value:
+        """A string Conductor resolves, parsed."""
+        value, problems = parse_string(raw, span, script=script)
+        for problem in problems:
+            self._problem(problem, raw, span, script, registered)
+        return value
 
     def _problem(
         self, problem: ExpressionProblem, raw: str, span: Span, script: bool, registered: bool
@@ -499,10 +503,14 @@ class _Reader:
         return tasks
 
     def _task(self, raw: Any, pointer: str, top: bool) -> Task | None:
+        # Run for every task of every file: spans are made only when asked for (see
+        # PointerSpans), and the common case (a dozen keys, a few inputs) goes without
+        # helper calls.
         if not isinstance(raw, dict):
             self._invalid(f"a task must be an object, not {_json_type(raw)}", pointer)
             return None
         what = "a task's"
+        file = self.file
         name = raw.get("name", "")
         if not isinstance(name, str):
             name = self._string(raw, "name", pointer, what)
@@ -524,41 +532,61 @@ class _Reader:
         input_spans: dict[str, Span] = {}
         raw_inputs = raw.get("inputParameters")
         if isinstance(raw_inputs, dict):
-            input_spans = self._spans(f"{pointer}/inputParameters/", raw_inputs)
+            prefix = pointer + "/inputParameters/"
             script_key = _SCRIPT_INPUTS.get(task_type)
+            made: dict[str, Span] = {}  # spans the values need: the others wait
             for key, item in raw_inputs.items():
                 if isinstance(item, str) and "${" not in item:
                     inputs[key] = item
+                    continue
+                item_pointer = prefix + _escape(key)
+                if isinstance(item, str):
+                    span = made[key] = Span(file, None, None, item_pointer)
+                    value, problems = parse_string(item, span, script=key == script_key)
+                    for problem in problems:
+                        self._problem(problem, item, span, key == script_key, top)
+                    inputs[key] = value
                 else:
-                    span = input_spans[key]
-                    inputs[key] = self._value(item, str(span.pointer), key == script_key, span, top)
+                    inputs[key] = self._value(item, item_pointer, key == script_key, None, top)
+            input_spans = PointerSpans.of(file, prefix, raw_inputs, made)
         elif "inputParameters" in raw:
             self._invalid(
                 f"task `inputParameters` must be an object, not {_json_type(raw_inputs)}",
                 f"{pointer}/inputParameters",
             )
 
-        field_spans = self._spans(pointer + "/", raw)
-        fields = {k: v for k, v in raw.items() if k not in _NOT_TASK_FIELDS}
-        for path in type_info(task_type).resolved_fields:
-            self._resolve_field(fields, path, pointer)
+        # (issuperset: the common task has only keys the IR keeps apart, and this spares
+        # building the dict key by key in Python.)
+        fields = (
+            {}
+            if _NOT_TASK_FIELDS.issuperset(raw)
+            else {k: v for k, v in raw.items() if k not in _NOT_TASK_FIELDS}
+        )
+        resolved = _RESOLVED_FIELDS.get(task_type)
+        if resolved is not None:
+            for path in resolved:
+                self._resolve_field(fields, path, pointer)
         blocks: dict[BlockKey, list[Task]] = {}
         if not _BLOCKS.isdisjoint(raw):
             for key in raw:
                 if key in _BLOCKS:
-                    self._blocks(key, raw[key], str(field_spans[key].pointer), blocks)
+                    self._blocks(key, raw[key], f"{pointer}/{key}", blocks)
 
+        description = raw.get("description")
+        if description is not None and not isinstance(description, str):
+            description = self._description(raw, pointer, what)
+        # (Positional: keywords cost a tenth of reading a task.)
         task = Task(
-            name=name,
-            ref=ref,
-            type=task_type,
-            inputs=inputs,
-            fields=fields,
-            blocks=blocks,
-            description=self._description(raw, pointer, what),
-            span=self._span(pointer),
-            input_spans=input_spans,
-            field_spans=field_spans,
+            name,
+            ref,
+            task_type,
+            inputs,
+            fields,
+            blocks,
+            description,
+            Span(file, None, None, pointer),
+            input_spans,
+            PointerSpans.of(file, pointer + "/", raw),
         )
         if task_type == "SUB_WORKFLOW":
             params = raw.get("subWorkflowParam")

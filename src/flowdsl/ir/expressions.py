@@ -169,9 +169,11 @@ def parse_string(
     if "${" not in text:
         return text, []
     if text.startswith("${") and text.endswith("}"):
-        simple = _simple(text[2:-1], span)
-        if simple is not None:
-            return simple, []
+        # The common case: the whole string is one plain reference. (With pos and endpos,
+        # fullmatch reads text[2:-1] as if sliced: the pattern has no anchors nor lookaround.)
+        match = _SIMPLE.fullmatch(text, 2, len(text) - 1)
+        if match is not None:
+            return _simple_ref(match, span), []
     matches, unclosed = scan(text)
     problems: list[ExpressionProblem] = []
     if len(matches) == 1 and unclosed is None and matches[0] == (0, len(text)):
@@ -299,8 +301,10 @@ _SIMPLE_ITEM = re.compile(rf"\.({_NAME})|\[([0-9]+)\]")
 
 def _simple(inner: str, span: Span | None) -> Ref | None:
     match = _SIMPLE.fullmatch(inner)
-    if match is None:
-        return None
+    return None if match is None else _simple_ref(match, span)
+
+
+def _simple_ref(match: re.Match[str], span: Span | None) -> Ref:
     source, root, rest = match.groups()
     if not rest:
         return Ref(source, root, (), "", span)
