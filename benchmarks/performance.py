@@ -53,7 +53,8 @@ import shapes  # noqa: E402
 from flowdsl import __version__  # noqa: E402
 from flowdsl.checker import check_targets  # noqa: E402
 from flowdsl.checks import run_checks  # noqa: E402
-from flowdsl.compiler import build_program, collector_paused  # noqa: E402
+from flowdsl.collector import paused as collector_paused  # noqa: E402
+from flowdsl.compiler import build_program  # noqa: E402
 from flowdsl.conductor.targets import get_target  # noqa: E402
 from flowdsl.config import Config  # noqa: E402
 from flowdsl.emit.conductor import emit_program  # noqa: E402

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flowdsl.checks import run_checks
-from flowdsl.compiler import build_program, collector_paused
+from flowdsl.collector import paused as collector_paused
+from flowdsl.compiler import build_program
 from flowdsl.conductor.targets import get_target
 from flowdsl.config import Config
 from flowdsl.diagnostics import Diagnostic

@@ -258,7 +258,11 @@ class _Group(click.Group):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """The process's entry point (the ``flowdsl`` script, ``python -m flowdsl``; tests
         call ``main.main`` instead): once the command is done, leave without tearing the
-        interpreter down."""
+        interpreter down; what a compile or check made is not walked by the garbage
+        collector again on the way out (flowdsl.collector)."""
+        from flowdsl.collector import freeze_after_pause
+
+        freeze_after_pause()
         try:
             return super().__call__(*args, **kwargs)
         except SystemExit as exc:

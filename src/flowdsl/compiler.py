@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -12,6 +10,7 @@ from pydantic import ValidationError
 
 from flowdsl import interrupts
 from flowdsl.checks import run_checks
+from flowdsl.collector import paused as collector_paused
 from flowdsl.conductor.targets import get_target
 from flowdsl.config import Config
 from flowdsl.diagnostics import (
@@ -117,23 +116,6 @@ def _add_task_def(program: Program, name: str, td: TaskDef, diagnostics: list[Di
                 hint="a task name is one TaskDef on the server: rename one of them",
             )
         )
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a compile or check runs.
-
-    Tracing, checking and emitting make millions of small objects and few cycles; at 10k-50k
-    tasks the collector's repeated passes over the growing heap took 12-39% of the time
-    (issue 11). Whatever cycles a user's workflow code makes are collected afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def compile_workflows(
