@@ -39,6 +39,9 @@ class _Model(BaseModel):
         extra="forbid",
         validate_default=False,
         use_enum_values=True,
+        # Schemas are built on first use (issue 11): most runs validate only the TaskDef
+        # and the header models of checks/definitions.py, never the whole WorkflowDef.
+        defer_build=True,
     )
 
     def to_json_dict(self, *, defaults: bool = False) -> dict[str, Any]:
