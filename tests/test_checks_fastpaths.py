@@ -7,12 +7,19 @@ not) and asserts every finding, so a shortcut that skips too much fails here.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flowdsl.checks import run_checks
 from flowdsl.checks.values import json_problem
 from flowdsl.conductor.targets import DEFAULT_TARGET, get_target
 from flowdsl.ir.nodes import Program, Ref, Span, Task, TaskDef, Template, Workflow
+
+# (the module: `flowdsl.checks.names` the attribute is the check function)
+names_check = importlib.import_module("flowdsl.checks.names")
 
 
 def _task(ref: str, name: str = "step", kind: str = "SIMPLE", **fields: Any) -> Task:
@@ -103,3 +110,25 @@ def test_values_fast_paths_agree_with_the_rules() -> None:
     assert json_problem({"\udc00": 1}) is not None
     key = json_problem({1: "x"})
     assert key is not None and "key of type int" in key
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="aZ09_-. $()[]{}@/\\*?\"'é", max_size=8)
+    | st.sampled_from(["workflow", "a__1", "a_", "_a", "-", "a-_b"])
+)
+def test_plain_reference_names_pass_every_rule(ref: str) -> None:
+    def messages(plain: Any) -> list[str]:
+        saved = names_check._PLAIN_REF
+        names_check._PLAIN_REF = plain
+        try:
+            return [d.message for d in names_check._ref_name(ref, None)]
+        finally:
+            names_check._PLAIN_REF = saved
+
+    class Never:
+        @staticmethod
+        def fullmatch(_: str) -> None:
+            return None
+
+    assert messages(names_check._PLAIN_REF) == messages(Never)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -72,8 +73,15 @@ def _name(name: str, kind: str, where: Span | None) -> Iterator[Diagnostic]:
 _BREAKING = frozenset(" .()[]{}$@/\\*?\"'")
 
 
+# (issue 11) Names every rule below accepts: ASCII letters, digits and `-`, in words joined
+# by single `_` (no `.`, nothing in _BREAKING, no `__`, no trailing `_`); and not `workflow`.
+_PLAIN_REF = re.compile(r"[A-Za-z0-9-]+(?:_[A-Za-z0-9-]+)*")
+
+
 def _ref_name(ref: str, where: Span | None) -> Iterator[Diagnostic]:
     """Rules from Conductor's TaskUtils (loop suffix ``__N``) and ParametersUtils."""
+    if _PLAIN_REF.fullmatch(ref) and ref != "workflow":
+        return
     if not ref:
         yield BadReferenceName("taskReferenceName is empty; Conductor requires one", where)
         return
