@@ -41,36 +41,39 @@ def require_regular(path: Path) -> None:
     """LoadError unless ``path`` is (or links to) a regular file."""
     try:
         mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        if os.path.lexists(path):
-            raise LoadError(f"{path}: dangling symbolic link") from None
-        raise LoadError(f"{path}: no such file or directory") from None
     except OSError as exc:
-        raise LoadError(f"{path}: cannot read: {_reason(exc)}") from None
-    if not stat.S_ISREG(mode):
-        raise LoadError(f"{path}: cannot read: {kind(mode)}, not a regular file")
+        raise _unreadable(path, exc) from None
+    _require_regular_mode(path, mode)
 
 
 def read_regular(path: Path) -> bytes:
     """The bytes of a regular file; LoadError for anything else (never blocks on a FIFO)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        if os.path.lexists(path):
-            raise LoadError(f"{path}: dangling symbolic link") from None
-        raise LoadError(f"{path}: no such file or directory") from None
     except OSError as exc:
-        raise LoadError(f"{path}: cannot read: {_reason(exc)}") from None
+        raise _unreadable(path, exc) from None
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise LoadError(f"{path}: cannot read: {kind(mode)}, not a regular file")
+        _require_regular_mode(path, os.fstat(fd).st_mode)
         with os.fdopen(fd, "rb", closefd=False) as handle:
             return handle.read()
     except OSError as exc:
         raise LoadError(f"{path}: cannot read: {_reason(exc)}") from None
     finally:
         os.close(fd)
+
+
+def _unreadable(path: Path, exc: OSError) -> LoadError:
+    """Why ``path`` could not be opened or stat'ed."""
+    if isinstance(exc, FileNotFoundError):
+        if os.path.lexists(path):
+            return LoadError(f"{path}: dangling symbolic link")
+        return LoadError(f"{path}: no such file or directory")
+    return LoadError(f"{path}: cannot read: {_reason(exc)}")
+
+
+def _require_regular_mode(path: Path, mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise LoadError(f"{path}: cannot read: {kind(mode)}, not a regular file")
 
 
 def walk(

@@ -160,7 +160,8 @@ def is_json_type(value: object, kind: type) -> bool:
     return isinstance(value, kind)
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
+    """A value in a message about its type: the type's name and a short repr."""
     text = repr(value)
     if len(text) > 40:
         text = text[:37] + "..."
@@ -192,19 +193,19 @@ def type_problem(
     if origin is typing.Literal:
         if value in args:
             return None
-        return f"must be one of {', '.join(map(repr, args))}, not {_shown(value)}"
+        return f"must be one of {', '.join(map(repr, args))}, not {shown(value)}"
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         values = [m.value for m in annotation]
         if isinstance(value, annotation) or (isinstance(value, str) and value in values):
             return None
-        return f"must be one of {', '.join(map(repr, values))}, not {_shown(value)}"
+        return f"must be one of {', '.join(map(repr, values))}, not {shown(value)}"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         if isinstance(value, Mapping | BaseModel):
             return None
-        return f"must be a dict, not {_shown(value)}"
+        return f"must be a dict, not {shown(value)}"
     if origin in (list, tuple) or annotation in (list, tuple):
         if not isinstance(value, list | tuple):
-            return f"must be a list, not {_shown(value)}"
+            return f"must be a list, not {shown(value)}"
         inner = args[0] if args else Any
         for item in value:
             problem = type_problem(item, inner, opaque)
@@ -212,9 +213,9 @@ def type_problem(
                 return f"an item {problem}"
         return None
     if origin in (dict, Mapping) or annotation in (dict, Mapping):
-        return None if isinstance(value, Mapping) else f"must be a dict, not {_shown(value)}"
+        return None if isinstance(value, Mapping) else f"must be a dict, not {shown(value)}"
     if annotation in (int, float, bool, str):
         if is_json_type(value, annotation):
             return None
-        return f"must be {TYPE_LABELS[annotation]}, not {_shown(value)}"
+        return f"must be {TYPE_LABELS[annotation]}, not {shown(value)}"
     return None

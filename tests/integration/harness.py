@@ -41,6 +41,29 @@ OWNER = "flowdsl-tests@example.com"
 TERMINAL = frozenset({"COMPLETED", "FAILED", "TERMINATED", "TIMED_OUT"})
 _modules = itertools.count(1)
 
+# The conformance tests' two worker tasks: the source that defines them (each test adds its
+# workflow after it), and what they compute, to compare a run's output with.
+TASKS_SOURCE = """
+import flowdsl
+from flowdsl import task, workflow
+
+@task(retry_count=0, timeout_seconds=60)
+def double(x: int) -> int:
+    return 2 * x
+
+@task(retry_count=0, timeout_seconds=60)
+def triple(x: int) -> int:
+    return 3 * x
+"""
+
+
+def double(x: int) -> int:
+    return 2 * x
+
+
+def triple(x: int) -> int:
+    return 3 * x
+
 
 @dataclasses.dataclass
 class Run:

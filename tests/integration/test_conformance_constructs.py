@@ -5,28 +5,8 @@ construct)."""
 from __future__ import annotations
 
 from .conductor_server import ConductorServer
-from .harness import Run, compile_flow, run_flow, serve_until_done
-
-HEADER = """
-import flowdsl
-from flowdsl import task, workflow
-
-@task(retry_count=0, timeout_seconds=60)
-def double(x: int) -> int:
-    return 2 * x
-
-@task(retry_count=0, timeout_seconds=60)
-def triple(x: int) -> int:
-    return 3 * x
-"""
-
-
-def double(x: int) -> int:
-    return 2 * x
-
-
-def triple(x: int) -> int:
-    return 3 * x
+from .harness import TASKS_SOURCE as HEADER
+from .harness import Run, compile_flow, double, run_flow, serve_until_done, triple
 
 
 def test_fork_values_flow_out_of_the_join(conductor: ConductorServer) -> None:

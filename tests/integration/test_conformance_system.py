@@ -13,26 +13,15 @@ from typing import Any
 import pytest
 
 from .conductor_server import ConductorServer
-from .harness import compile_flow, get_run, run_flow, serve_until_done
+from .harness import TASKS_SOURCE, compile_flow, double, get_run, run_flow, serve_until_done
 
-HEADER = """
+HEADER = (
+    """
 from dataclasses import dataclass
 from pydantic import BaseModel
-import flowdsl
-from flowdsl import task, workflow
-
-@task(retry_count=0, timeout_seconds=60)
-def double(x: int) -> int:
-    return 2 * x
-
-@task(retry_count=0, timeout_seconds=60)
-def triple(x: int) -> int:
-    return 3 * x
 """
-
-
-def double(x: int) -> int:
-    return 2 * x
+    + TASKS_SOURCE
+)
 
 
 # -- HTTP against a loopback server started by the test --------------------------------------

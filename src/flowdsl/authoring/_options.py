@@ -26,6 +26,7 @@ from flowdsl.conductor.models import snake_fields
 from flowdsl.diagnostics import BadTaskArguments, Diagnostic, UnsupportedValue, did_you_mean
 from flowdsl.ir.nodes import Span
 from flowdsl.types import is_json_type as _is
+from flowdsl.types import shown as _shown
 from flowdsl.types import type_problem as _type_problem
 
 
@@ -175,13 +176,6 @@ def check_task_definition(value: object, task_name: str) -> tuple[dict[str, Any]
         return None, problems
     order = list(_TASK_DEF_JSON)
     return dict(sorted(data.items(), key=lambda kv: order.index(kv[0]))), []
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    if len(text) > 40:
-        text = text[:37] + "..."
-    return f"{type(value).__name__} {text}"
 
 
 def type_problem(value: object, annotation: Any) -> str | None:

@@ -103,6 +103,17 @@ class TaskFunction(Generic[P, R]):
         self.policy = policy
         self.span = span
         self.signature = inspect.signature(fn)
+        # How the tracer binds a call: the names positional arguments go to, and the
+        # position of every parameter (inputs are written in the signature's order).
+        self.positional: tuple[str, ...] = tuple(
+            n
+            for n, p in self.signature.parameters.items()
+            if p.kind
+            in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        )
+        self.parameter_order: dict[str, int] = {
+            name: i for i, name in enumerate(self.signature.parameters)
+        }
         hints = _hints(fn)
         self.input_types = {
             n: hints.get(n, Any)

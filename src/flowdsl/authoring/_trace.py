@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -223,7 +222,7 @@ class Trace:
         """
         if not args and len(kwargs) < 2:
             return kwargs  # (the usual call) nothing to bind, to order, or given twice
-        positional, order = _binding(fn.signature)
+        positional, order = fn.positional, fn.parameter_order
         if not args:  # inputs by name only: nothing to bind, or given twice
             return dict(sorted(kwargs.items(), key=lambda kv: order.get(kv[0], len(order))))
         if len(args) > len(positional):
@@ -247,28 +246,6 @@ class Trace:
                 continue
             out[key] = obj
         return dict(sorted(out.items(), key=lambda kv: order.get(kv[0], len(order))))
-
-
-# id(signature) -> (signature, binding): computed once per task function (the signature is
-# kept in the entry so its id is not reused while cached; signatures may be unhashable).
-_BINDINGS: dict[int, tuple[inspect.Signature, tuple[tuple[str, ...], dict[str, int]]]] = {}
-
-
-def _binding(signature: inspect.Signature) -> tuple[tuple[str, ...], dict[str, int]]:
-    """(positional parameter names, position of every parameter), once per signature."""
-    entry = _BINDINGS.get(id(signature))
-    if entry is not None and entry[0] is signature:
-        return entry[1]
-    positional = tuple(
-        n
-        for n, p in signature.parameters.items()
-        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    )
-    binding = positional, {name: i for i, name in enumerate(signature.parameters)}
-    if len(_BINDINGS) > 4096:
-        _BINDINGS.clear()
-    _BINDINGS[id(signature)] = (signature, binding)
-    return binding
 
 
 _NO_SPANS: Mapping[str, Span] = {}

@@ -36,7 +36,7 @@ from flowdsl.diagnostics import (
     did_you_mean,
 )
 from flowdsl.ir.jsonvalues import literal_value
-from flowdsl.ir.nodes import Span, TaskDef, Workflow
+from flowdsl.ir.nodes import SCALAR_TYPES, Span, TaskDef, Workflow
 from flowdsl.types import TYPE_LABELS, is_json_type
 
 if TYPE_CHECKING:
@@ -263,7 +263,6 @@ def python_aliases(model: type[BaseModel]) -> set[str]:
 # Stands for a task's name and taskReferenceName in its validated header: any non-empty text
 # validates the same (WorkflowTask's two @NotEmpty strings, and no model validator).
 _PLACEHOLDER = "-"
-_SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
 _Error = tuple[str | None, str, str, Any, dict[str, Any]]
 
 
@@ -282,7 +281,7 @@ class _HeaderErrors:
     def errors(self, data: dict[str, Any], strict: bool) -> list[_Error]:
         values = tuple(data.values())
         kinds = tuple(map(type, values))
-        if not _SCALARS.issuperset(kinds):
+        if not SCALAR_TYPES.issuperset(kinds):
             return _errors(_WorkflowTaskHeader, data, strict)
         key = (strict, tuple(data), values, kinds)
         found = self._seen.get(key)

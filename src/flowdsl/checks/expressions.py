@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from flowdsl.checks.references import TASK_FIELDS, WORKFLOW_FIELDS
 from flowdsl.diagnostics import Diagnostic, DollarBeforeReference, ReferenceLookalike
-from flowdsl.ir.nodes import Ref, Span, Task, Template, Value
+from flowdsl.ir.nodes import SCALAR_TYPES, Ref, Span, Task, Template, Value
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # (issue 11) Values neither pass looks into: a reference, a number, and (for the dollar
 # pass) any plain text; most inputs are one of these.
-_PLAIN = frozenset({Ref, str, int, float, bool, type(None)})
+_PLAIN = SCALAR_TYPES | {Ref}
 
 
 def expressions(ctx: CheckContext) -> Iterator[Diagnostic]:

@@ -28,7 +28,7 @@ from flowdsl.diagnostics import (
     did_you_mean,
 )
 from flowdsl.ir.expressions import ENV_NAMES, SPECIAL_WORKFLOW_ROOTS
-from flowdsl.ir.nodes import Ref, Span, Task, Workflow, iter_refs
+from flowdsl.ir.nodes import SCALAR_TYPES, Ref, Span, Task, Workflow, iter_refs
 from flowdsl.ir.scope import CONDITIONAL_TYPES, Order, ScopeIndex
 
 if TYPE_CHECKING:
@@ -83,9 +83,6 @@ FAILURE_WORKFLOW_INPUTS = frozenset(
 )
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-
-
 def consumers(ctx: CheckContext, wf: Workflow) -> Iterator[tuple[str | None, Ref, Span | None]]:
     """Every reference a workflow resolves: (reading task or None for outputs, ref, span)."""
     for task in ctx.tasks(wf):
@@ -95,7 +92,7 @@ def consumers(ctx: CheckContext, wf: Workflow) -> Iterator[tuple[str | None, Ref
             if kind is Ref:
                 yield task.ref, value, value.span or task.input_spans.get(key) or task.span
                 continue
-            if kind in _PLAIN:
+            if kind in SCALAR_TYPES:
                 continue
             for _, ref in iter_refs(value):
                 yield task.ref, ref, ref.span or task.input_spans.get(key) or task.span

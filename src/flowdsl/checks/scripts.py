@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from flowdsl.conductor.tasktypes import iterates_items
 from flowdsl.diagnostics import (
     Diagnostic,
     EmptyScript,
@@ -68,7 +69,7 @@ def _task(refs: dict[str, Task], task: Task) -> Iterator[Diagnostic]:
             yield from _in_field(refs, task, "loopCondition", condition, where)
             body = [t.ref for b in _body(task) for t in b.walk()]
             names = {task.ref, *body}
-            if _iterates_items(task):
+            if iterates_items(task):
                 names |= {"loopIndex", "loopItem"}
             yield from _reads(task, "loopCondition", condition, where, names)
     elif kind == "SWITCH":
@@ -110,10 +111,6 @@ def _task(refs: dict[str, Task], task: Task) -> Iterator[Diagnostic]:
 
 def _body(task: Task) -> list[Task]:
     return task.blocks.get(BlockKey("loopOver"), [])
-
-
-def _iterates_items(task: Task) -> bool:
-    return bool(task.fields.get("items")) or "_items" in task.inputs
 
 
 def _in_field(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from flowdsl.conductor.tasktypes import branches, cases, sub_workflow_param
+from flowdsl.conductor.tasktypes import branches, cases, iterates_items, sub_workflow_param
 from flowdsl.diagnostics import (
     Diagnostic,
     EmptyFork,
@@ -253,7 +253,7 @@ def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
         condition = task.fields.get("loopCondition")
         if condition is None:
             missing.append("loopCondition")  # the validator rejects only null
-        elif isinstance(condition, str) and not condition.strip() and not _iterates_items(task):
+        elif isinstance(condition, str) and not condition.strip() and not iterates_items(task):
             # DoWhile.evaluateCondition: an empty condition is false without `items`.
             notes.append(
                 f"DO_WHILE `{task.ref}` has an empty loopCondition and no items: its body runs "
@@ -321,11 +321,6 @@ def _fields(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:
         )
     for note in notes:
         yield MissingConstructField(note, task.span)
-
-
-def _iterates_items(task: Task) -> bool:
-    # The newer line iterates a list given as `items` (or inputParameters._items).
-    return bool(task.fields.get("items")) or "_items" in task.inputs
 
 
 def _dynamic_fork(ctx: CheckContext, task: Task) -> Iterator[Diagnostic]:

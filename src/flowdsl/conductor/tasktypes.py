@@ -225,6 +225,12 @@ def sub_workflow_param(task: Task) -> SubWorkflowParam:
     )
 
 
+def iterates_items(task: Task) -> bool:
+    """A DO_WHILE that iterates a list (the newer line: ``items``, or
+    ``inputParameters._items``; DoWhile.evaluateItemsList) rather than only a condition."""
+    return bool(task.fields.get("items")) or "_items" in task.inputs
+
+
 def resolved_field_values(task: Task) -> Iterator[tuple[tuple[str, ...], Any]]:
     """Every value in a field Conductor resolves at run time, with its field path."""
     for path in task_type(task.type).resolved_fields:
@@ -249,6 +255,7 @@ __all__ = [
     "blocks_of",
     "branches",
     "cases",
+    "iterates_items",
     "resolved_field_values",
     "sub_workflow_param",
     "task_type",

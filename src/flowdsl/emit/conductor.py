@@ -31,7 +31,7 @@ from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
 from flowdsl.conductor.models import WorkflowTask as _ModelWorkflowTask
 from flowdsl.conductor.tasktypes import block_json
 from flowdsl.ir.jsonvalues import escape_literal, literal_value, resolved_value
-from flowdsl.ir.nodes import Program, Ref, Task, TaskDef, Template, Workflow, _is_plain_key
+from flowdsl.ir.nodes import Program, Ref, Task, TaskDef, Template, Workflow
 
 try:
     import orjson as _orjson
@@ -53,15 +53,19 @@ def task_json(task: Task) -> dict[str, Any]:
     for key, value in task.fields.items():
         data[key] = literal_value(value)
     if task.inline_workflow is not None:
-        param = data.get("subWorkflowParam")
-        if isinstance(param, dict) and "workflowDefinition" not in param:
-            data["subWorkflowParam"] = {
-                **param,
-                "workflowDefinition": _model_workflow_json(task.inline_workflow),
-            }
+        _add_inline_definition(data, task.inline_workflow, _model_workflow_json)
     if task.blocks:
         data.update(block_json({k: [task_json(t) for t in b] for k, b in task.blocks.items()}))
     return data
+
+
+def _add_inline_definition(
+    data: dict[str, Any], child: Workflow, to_json: Callable[[Workflow], dict[str, Any]]
+) -> None:
+    """A SUB_WORKFLOW's inline child written into its ``subWorkflowParam`` (both paths)."""
+    param = data.get("subWorkflowParam")
+    if isinstance(param, dict) and "workflowDefinition" not in param:
+        data["subWorkflowParam"] = {**param, "workflowDefinition": to_json(child)}
 
 
 def workflow_json(workflow: Workflow) -> dict[str, Any]:
@@ -133,7 +137,6 @@ def task_def_path(task_def: TaskDef) -> str:
 def emit_program(program: Program) -> dict[str, bytes]:
     """Relative output path -> file content, for every workflow and task definition."""
     files: dict[str, bytes] = {}
-    _PLAIN_KEYS.clear()
     _ORDERS.clear()
     for wf in program.workflows:
         try:
@@ -161,32 +164,6 @@ def _float_ok(value: float) -> bool:
     return _orjson is None or _orjson.dumps(value) == repr(value).encode()
 
 
-# Key -> whether Ref.jsonpath writes it after a dot (nodes._is_plain_key): a function of the
-# key alone, asked once per reference; bounded, and cleared with each emit_program.
-_PLAIN_KEYS: dict[str, bool] = {}
-
-
-def _expression(ref: Ref) -> str:
-    """``ref.expression``. The usual reference (``${t_ref.output.value}``: a root and plain
-    keys) is joined here with the key test memoized; any other goes the property's way."""
-    root = ref.root
-    if root is None:
-        return ref.expression
-    text = ref.source + "." + root
-    for item in ref.path:
-        if type(item) is not str:
-            return ref.expression
-        plain = _PLAIN_KEYS.get(item)
-        if plain is None:
-            if len(_PLAIN_KEYS) >= 4096:
-                _PLAIN_KEYS.clear()
-            plain = _PLAIN_KEYS[item] = _is_plain_key(item)
-        if not plain:
-            return ref.expression
-        text += "." + item
-    return "${" + text + ref.tail + "}"
-
-
 def _plain(value: Any, resolved: bool) -> Any:
     """An IR value as JSON, as :func:`resolved_value` (``resolved``) or :func:`literal_value`
     make it; raises :class:`_NotPlainError` for anything but exact JSON types (a str or dict
@@ -201,20 +178,20 @@ def _plain(value: Any, resolved: bool) -> Any:
                 raise _NotPlainError
             # The two most common values first, without a call of their own (issue 11).
             if type(item) is Ref:
-                out[key] = _expression(item)
+                out[key] = item.expression
             elif type(item) is str:
                 out[key] = escape_literal(item) if resolved else item
             else:
                 out[key] = _plain(item, resolved)
         return out
     if kind is Ref:
-        return _expression(value)
+        return value.expression
     if kind is int or kind is bool or value is None:
         return value
     if kind is list or kind is tuple:
         return [_plain(item, resolved) for item in value]
     if kind is Template:
-        return "".join(_expression(p) if type(p) is Ref else resolved_value(p) for p in value.parts)
+        return "".join(p.expression if type(p) is Ref else resolved_value(p) for p in value.parts)
     if kind is float and _float_ok(value):
         return value
     raise _NotPlainError
@@ -399,12 +376,7 @@ def _fast_task_json(task: Task) -> dict[str, Any]:
     for key, value in task.fields.items():
         rest[key] = literal_value(value)
     if task.inline_workflow is not None:
-        param = rest.get("subWorkflowParam")
-        if isinstance(param, dict) and "workflowDefinition" not in param:
-            rest["subWorkflowParam"] = {
-                **param,
-                "workflowDefinition": _fast_workflow_json(task.inline_workflow),
-            }
+        _add_inline_definition(rest, task.inline_workflow, _fast_workflow_json)
     done: frozenset[str] = frozenset()
     if task.blocks:
         blocks = block_json({k: [_fast_task_json(t) for t in b] for k, b in task.blocks.items()})

@@ -20,6 +20,7 @@ format.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -110,9 +111,11 @@ class Ref:
         return Ref(self.source, self.root, (*self.path, item), self.tail, span)
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_plain_key(key: str) -> bool:
     # Conductor resolves ${...} with Jayway JsonPath: dotted keys must be identifier-like;
     # anything else needs the bracket form (ParametersUtils, conductor-contract.md §3.2).
+    # (Remembered: a function of the key alone, asked for every reference written; issue 11.)
     return (
         bool(key)
         and (key[0].isalpha() or key[0] == "_")
@@ -136,7 +139,8 @@ Value: TypeAlias = (
 )
 
 
-_SCALARS = (str, int, float, bool, type(None))
+# The types of JSON's plain values (no references inside), by exact type.
+SCALAR_TYPES: frozenset[type] = frozenset({str, int, float, bool, type(None)})
 
 
 def iter_refs(value: Value) -> Iterator[tuple[tuple[PathItem, ...], Ref]]:
@@ -152,7 +156,7 @@ def iter_refs(value: Value) -> Iterator[tuple[tuple[PathItem, ...], Ref]]:
             # type is tested before the slower abstract Mapping below.
             for key in reversed(list(current)):
                 item = current[key]
-                if type(item) not in _SCALARS:
+                if type(item) not in SCALAR_TYPES:
                     stack.append(((*path, key), item))
         elif isinstance(current, Ref):
             yield path, current
