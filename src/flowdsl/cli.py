@@ -29,6 +29,7 @@ from flowdsl import __version__, interrupts
 from flowdsl.errors import FlowdslError, UsageError
 
 if TYPE_CHECKING:
+    from flowdsl.checker import CheckResult
     from flowdsl.config import Config
     from flowdsl.diagnostics import Diagnostic
     from flowdsl.render.diagram import DiagramOptions
@@ -340,9 +341,10 @@ def compile_command(
         _exit(1)
     if diagram_format:
         from flowdsl.render.diagram import render_diagrams
+        from flowdsl.render.layout import DIAGRAM_DIR
 
         drawn = render_diagrams(result.program, diagram_format, engine=engine)
-        result.files.update({f"diagrams/{name}": content for name, content in drawn.items()})
+        result.files.update({f"{DIAGRAM_DIR}/{name}": content for name, content in drawn.items()})
     n_wf = len(result.program.workflows)
     n_td = len(result.program.task_defs)
     counts = f"{n_wf} workflow{'s' * (n_wf != 1)}, {n_td} task definition{'s' * (n_td != 1)}"
@@ -452,6 +454,21 @@ def _write_all(destination: Path, files: dict[str, bytes]) -> None:
         write_file(destination / name, content)
 
 
+def _checked_workflows(
+    targets: Sequence[str], target: str | None, config: Config | None = None
+) -> CheckResult:
+    """What `diagram` and `docs` draw: TARGETS read and checked as `check` does; untraced
+    workflows said on stderr; exit 2 when there is no workflow at all."""
+    from flowdsl.checker import check_targets
+
+    result = check_targets(targets, config or _config(None, target))
+    _report_untraced(result.diagnostics)
+    if not result.program.workflows:
+        click.echo("error: no workflow definitions found in " + " ".join(targets), err=True)
+        _exit(2)
+    return result
+
+
 def _report_untraced(diagnostics: Sequence[Diagnostic]) -> None:
     """Workflows that could not be traced are missing from the output: say so."""
     from flowdsl.report import emit_text
@@ -499,17 +516,11 @@ def diagram_command(
     Writes OUT_DIR/<name>.v<version>.<format>, each file replaced atomically. Without
     Graphviz's `dot` (or graphviz-pure), writes the .dot sources instead and exits 2.
     """
-    from flowdsl.checker import check_targets
     from flowdsl.render.diagram import render_diagrams
     from flowdsl.render.layout import LayoutError, require_engine
 
-    config = _config(None, target)
-    result = check_targets(targets, config)
-    _report_untraced(result.diagnostics)
+    result = _checked_workflows(targets, target)
     program = result.program
-    if not program.workflows:
-        click.echo("error: no workflow definitions found in " + " ".join(targets), err=True)
-        _exit(2)
     options = _diagram_options(
         data_flow, expand_subworkflows, findings, not no_legend, result.diagnostics
     )
@@ -547,19 +558,13 @@ def docs_command(
     OUT_DIR/diagrams/) and OUT_DIR/index.md. Nothing is written when a page or a diagram
     cannot be made (exit 2).
     """
-    from flowdsl.checker import check_targets
     from flowdsl.render.diagram import render_diagrams
-    from flowdsl.render.docs import DIAGRAM_DIR, render_pages
-    from flowdsl.render.layout import require_engine
+    from flowdsl.render.docs import render_pages
+    from flowdsl.render.layout import DIAGRAM_DIR, require_engine
 
-    config = _config(None, target)
+    config = _config(None, target)  # (a bad configuration is reported before the engine)
     engine = require_engine("svg")
-    result = check_targets(targets, config)
-    _report_untraced(result.diagnostics)
-    program = result.program
-    if not program.workflows:
-        click.echo("error: no workflow definitions found in " + " ".join(targets), err=True)
-        _exit(2)
+    program = _checked_workflows(targets, target, config).program
     files = render_pages(program, program.workflows, templates)
     drawn = render_diagrams(program, "svg", engine=engine)
     files.update({f"{DIAGRAM_DIR}/{name}": content for name, content in drawn.items()})
@@ -627,7 +632,7 @@ def register_command(
 
     bundle = _bundle(targets, owner_email, target)
     client = _client(server)
-    outcome = register(client, bundle, overwrite=overwrite, dry_run=dry_run, echo=click.echo)
+    outcome = register(client, bundle, overwrite=overwrite, dry_run=dry_run)
     for line in outcome.lines:
         click.echo(line)
     if outcome.findings:

@@ -79,11 +79,7 @@ def load_config(start: Path | None = None) -> Config:
         )
     values: dict[str, Any] = {}
     for key, value in table.items():
-        expected: type | tuple[type, ...] = {
-            "ignore": list,
-            "strict": bool,
-            "owner_email_required": bool,
-        }.get(key, str)
+        expected = _TYPES.get(key, str)
         if not isinstance(value, expected):
             raise UsageError(f"[tool.flowdsl] {key} in {path} has the wrong type")
         values[key] = tuple(value) if isinstance(value, list) else value

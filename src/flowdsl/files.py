@@ -24,7 +24,8 @@ _KINDS = (
 )
 
 
-def _reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """An operating-system error as a message says it."""
     if exc.errno == errno.ELOOP:
         return "symbolic link loop"
     return exc.strerror or str(exc)
@@ -57,7 +58,7 @@ def read_regular(path: Path) -> bytes:
         with os.fdopen(fd, "rb", closefd=False) as handle:
             return handle.read()
     except OSError as exc:
-        raise LoadError(f"{path}: cannot read: {_reason(exc)}") from None
+        raise LoadError(f"{path}: cannot read: {os_reason(exc)}") from None
     finally:
         os.close(fd)
 
@@ -68,7 +69,7 @@ def _unreadable(path: Path, exc: OSError) -> LoadError:
         if os.path.lexists(path):
             return LoadError(f"{path}: dangling symbolic link")
         return LoadError(f"{path}: no such file or directory")
-    return LoadError(f"{path}: cannot read: {_reason(exc)}")
+    return LoadError(f"{path}: cannot read: {os_reason(exc)}")
 
 
 def _require_regular_mode(path: Path, mode: int) -> None:
@@ -86,7 +87,7 @@ def walk(
 
     def fail(exc: OSError) -> None:
         where = exc.filename if exc.filename is not None else directory
-        raise LoadError(f"{where}: cannot read directory: {_reason(exc)}")
+        raise LoadError(f"{where}: cannot read directory: {os_reason(exc)}")
 
     found: list[Path] = []
     for root, dirs, files in os.walk(directory, onerror=fail):

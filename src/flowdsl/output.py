@@ -27,7 +27,6 @@ Every failure is a :class:`~flowdsl.errors.WriteError` carrying one line.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import shutil
@@ -40,6 +39,8 @@ from typing import Any
 
 from flowdsl import interrupts
 from flowdsl.errors import WriteError
+from flowdsl.files import os_reason
+from flowdsl.render.layout import DIAGRAM_DIR, FORMATS
 
 try:
     import fcntl
@@ -59,7 +60,7 @@ class OwnedDir:
 OWNED_DIRS: tuple[OwnedDir, ...] = (
     OwnedDir("workflows", (".json",)),
     OwnedDir("tasks", (".json",)),
-    OwnedDir("diagrams", (".svg", ".png", ".pdf", ".dot")),
+    OwnedDir(DIAGRAM_DIR, tuple(f".{fmt}" for fmt in FORMATS)),
 )
 
 JOURNAL = ".flowdsl-journal.json"
@@ -80,12 +81,6 @@ class Changes:
     @property
     def any(self) -> bool:
         return bool(self.added or self.changed or self.removed)
-
-
-def _reason(exc: OSError) -> str:
-    if exc.errno == errno.ELOOP:
-        return "symbolic link loop"
-    return exc.strerror or str(exc)
 
 
 def _owner(rel: str) -> OwnedDir | None:
@@ -122,12 +117,12 @@ def _is_dir(path: Path) -> bool:
         if path.is_dir():
             return True
     except OSError as exc:
-        raise WriteError(f"cannot write to {path}: {_reason(exc)}") from None
+        raise WriteError(f"cannot write to {path}: {os_reason(exc)}") from None
     if os.path.lexists(path):
         try:
             path.stat()
         except OSError as exc:
-            raise WriteError(f"cannot write to {path}: {_reason(exc)}") from None
+            raise WriteError(f"cannot write to {path}: {os_reason(exc)}") from None
         raise WriteError(f"cannot write to {path}: it is a file, not a directory")
     return False
 
@@ -141,7 +136,7 @@ def _owned_files(out_dir: Path) -> set[str]:
         try:
             entries = list(os.scandir(folder))
         except OSError as exc:
-            raise WriteError(f"cannot read {folder}: {_reason(exc)}") from None
+            raise WriteError(f"cannot read {folder}: {os_reason(exc)}") from None
         for entry in entries:
             if entry.name.startswith(".") or not entry.name.endswith(owned.suffixes):
                 continue
@@ -160,7 +155,7 @@ def _same(path: Path, content: bytes) -> bool | None:
             return False
         return path.read_bytes() == content
     except OSError as exc:
-        raise WriteError(f"cannot read {path}: {_reason(exc)}") from None
+        raise WriteError(f"cannot read {path}: {os_reason(exc)}") from None
 
 
 def _diff(out_dir: Path, files: dict[str, bytes]) -> Changes:
@@ -203,7 +198,7 @@ def _locked(out_dir: Path) -> Iterator[None]:
     try:
         fd = os.open(out_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError as exc:
-        raise WriteError(f"cannot write to {out_dir}: {_reason(exc)}") from None
+        raise WriteError(f"cannot write to {out_dir}: {os_reason(exc)}") from None
     try:
         deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
         while True:
@@ -246,7 +241,7 @@ def write_file(path: Path, content: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise WriteError(f"cannot create {path.parent}: {_reason(exc)}") from None
+        raise WriteError(f"cannot create {path.parent}: {os_reason(exc)}") from None
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         tmp.unlink(missing_ok=True)
@@ -255,7 +250,7 @@ def write_file(path: Path, content: bytes) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-        raise WriteError(f"cannot write {path}: {_reason(exc)}") from None
+        raise WriteError(f"cannot write {path}: {os_reason(exc)}") from None
 
 
 def _sync_dir(path: Path) -> None:
@@ -276,7 +271,7 @@ def _make_out_dir(out_dir: Path) -> bool:
     except FileExistsError:
         return False if out_dir.is_dir() else _is_dir(out_dir)
     except OSError as exc:
-        raise WriteError(f"cannot create {out_dir}: {_reason(exc)}") from None
+        raise WriteError(f"cannot create {out_dir}: {os_reason(exc)}") from None
     return True
 
 
@@ -317,7 +312,7 @@ def _switch_in(out_dir: Path, files: dict[str, bytes], changes: Changes) -> None
         stage = Path(tempfile.mkdtemp(prefix=_STAGE_PREFIX, dir=out_dir))
         backup = Path(tempfile.mkdtemp(prefix=_BACKUP_PREFIX, dir=out_dir))
     except OSError as exc:
-        raise WriteError(f"cannot write to {out_dir}: {_reason(exc)}") from None
+        raise WriteError(f"cannot write to {out_dir}: {os_reason(exc)}") from None
     try:
         for rel in changes.added + changes.changed:
             staged = stage / rel
@@ -325,7 +320,7 @@ def _switch_in(out_dir: Path, files: dict[str, bytes], changes: Changes) -> None
                 staged.parent.mkdir(exist_ok=True)
                 _create(staged, files[rel])
             except OSError as exc:
-                raise WriteError(f"cannot write {out_dir / rel}: {_reason(exc)}") from None
+                raise WriteError(f"cannot write {out_dir / rel}: {os_reason(exc)}") from None
         journal: dict[str, Any] = {
             "format": _JOURNAL_FORMAT,
             "stage": stage.name,
@@ -349,7 +344,7 @@ def _switch_in(out_dir: Path, files: dict[str, bytes], changes: Changes) -> None
                         else f"the next run restores the previous files ({JOURNAL})"
                     )
                     raise WriteError(
-                        f"cannot write{where}: {_reason(exc)}; nothing was changed, {kept}"
+                        f"cannot write{where}: {os_reason(exc)}; nothing was changed, {kept}"
                     ) from None
                 raise
             _commit(out_dir)
@@ -366,7 +361,7 @@ def _write_journal(out_dir: Path, journal: dict[str, Any]) -> None:
         _create(tmp, json.dumps(journal, ensure_ascii=True).encode("ascii"))
         os.replace(tmp, path)
     except OSError as exc:
-        raise WriteError(f"cannot write {path}: {_reason(exc)}") from None
+        raise WriteError(f"cannot write {path}: {os_reason(exc)}") from None
     _sync_dir(out_dir)
 
 

@@ -1076,15 +1076,14 @@ def render_diagrams(
     fmt: str,
     options: DiagramOptions | None = None,
     engine: LayoutEngine | None = None,
-    workflows: Sequence[Workflow] | None = None,
 ) -> dict[str, bytes]:
-    """``{<name>.v<version>.<fmt>: content}`` for each workflow (default: the program's).
+    """``{<name>.v<version>.<fmt>: content}`` for each workflow of the program.
 
     ``fmt`` ``dot`` is the DOT text and needs no engine; other formats are laid out by
     ``engine`` (:func:`flowdsl.render.layout.require_engine`).
     """
     files: dict[str, bytes] = {}
-    for workflow in program.workflows if workflows is None else workflows:
+    for workflow in program.workflows:
         source = dot_source(workflow, program, options)
         if fmt == "dot":
             content = source.encode("utf-8")

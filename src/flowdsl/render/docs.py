@@ -31,11 +31,11 @@ from flowdsl.render._text import (
     value_text,
 )
 from flowdsl.render.diagram import diagram_name
+from flowdsl.render.layout import DIAGRAM_DIR
 from flowdsl.types import declared_fields
 
 WORKFLOW_TEMPLATE = "workflow.md.j2"
 INDEX_TEMPLATE = "index.md.j2"
-DIAGRAM_DIR = "diagrams"
 
 
 def page_name(workflow: Workflow) -> str:

@@ -24,6 +24,8 @@ from flowdsl.errors import FlowdslError
 
 # What `flowdsl diagram --format` and `compile --diagrams` accept; "dot" needs no engine.
 FORMATS = ("svg", "png", "pdf", "dot")
+# The folder diagrams are written to, in compile's output and in the docs.
+DIAGRAM_DIR = "diagrams"
 
 INSTALL_HINT = (
     "Graphviz's `dot` was not found: install Graphviz (Debian/Ubuntu: `apt-get install "

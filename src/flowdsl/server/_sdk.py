@@ -105,7 +105,6 @@ def run(
     *,
     poll_interval_ms: int = 100,
     log_level: int = logging.WARNING,
-    ready: threading.Event | None = None,
 ) -> None:
     """Poll and execute until SIGTERM or SIGINT, then stop the worker processes."""
     workers = [
@@ -124,8 +123,6 @@ def run(
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         handler.start_processes()
-        if ready is not None:
-            ready.set()
         stop.wait()
     finally:
         handler.stop_processes()

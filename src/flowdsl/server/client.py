@@ -241,9 +241,6 @@ class ConductorClient:
             raise FlowdslError(f"workflow {workflow_id}: unexpected answer {answer!r}")
         return answer
 
-    def terminate_workflow(self, workflow_id: str, reason: str) -> None:
-        self.request("DELETE", f"/workflow/{_quote(workflow_id)}", query={"reason": reason})
-
 
 def _parse(text: str) -> Any:
     if not text:

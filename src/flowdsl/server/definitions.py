@@ -17,6 +17,7 @@ from typing import Any, Literal
 from flowdsl.checker import check_targets, split_targets
 from flowdsl.compiler import compile_workflows
 from flowdsl.conductor.models import TaskDef, WorkflowDef, with_defaults
+from flowdsl.conductor.targets import AUDITABLE_FIELDS
 from flowdsl.config import Config
 from flowdsl.diagnostics import Diagnostic
 from flowdsl.errors import LoadError
@@ -27,7 +28,6 @@ from flowdsl.loader import discover
 Kind = Literal["task", "workflow"]
 
 # Fields the server adds to what it stores (Auditable, common/metadata/Auditable.java).
-AUDIT_FIELDS = frozenset({"createTime", "updateTime", "createdBy", "updatedBy", "ownerApp"})
 _SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".venv", "venv"}
 
 
@@ -200,7 +200,7 @@ def _strip(value: Any, top: bool = True) -> Any:
         return {
             k: _strip(v, False)
             for k, v in value.items()
-            if v is not None and not (top and k in AUDIT_FIELDS)
+            if v is not None and not (top and k in AUDITABLE_FIELDS)
         }
     if isinstance(value, list):
         return [_strip(v, False) for v in value]

@@ -17,7 +17,7 @@ rules, which follow the server's (``checks/definitions.py``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,7 +27,6 @@ from flowdsl.server.client import ConductorClient, ServerError
 from flowdsl.server.definitions import Bundle, Definition, normalized, sub_workflows
 
 State = Literal["new", "unchanged", "changed"]
-Echo = Callable[[str], None]
 
 
 @dataclass
@@ -100,10 +99,6 @@ class Outcome:
     lines: list[str] = field(default_factory=list)
     findings: list[Any] = field(default_factory=list)
 
-    @property
-    def failed(self) -> bool:
-        return bool(self.findings)
-
 
 def _refusal(definition: Definition, err: ServerError, action: str) -> ServerRefused:
     return ServerRefused(
@@ -138,10 +133,9 @@ def register(
     *,
     overwrite: bool = False,
     dry_run: bool = False,
-    echo: Echo = print,
 ) -> Outcome:
-    """Register the bundle (or, with ``dry_run``, only validate it); echo one line per
-    definition. Refusals and unconfirmed overwrites are findings."""
+    """Register the bundle (or, with ``dry_run``, only validate it); one line per
+    definition in ``Outcome.lines``. Refusals and unconfirmed overwrites are findings."""
     outcome = Outcome()
     comparisons = [compare(client, d) for d in bundle]
     refused_first = [c for c in comparisons if c.state == "changed" and not overwrite]
