@@ -217,3 +217,18 @@ def test_worker_needs_tasks(tmp_path: Path) -> None:
     proc = run_cli("worker", "one.py", "--task", "two", cwd=tmp_path)
     assert proc.returncode == 2
     assert "no @task named two in the targets (found: one)" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "body", ['{"tasks": []}', '{"name": "w", "version": "x", "tasks": [{"name": "t"}]}']
+)
+def test_register_reports_what_check_refuses_before_reading_definitions(
+    tmp_path: Path, body: str
+) -> None:
+    # A nameless workflow, a version that is not a number: findings (exit 1), never a crash,
+    # and nothing is sent (the server address leads nowhere).
+    (tmp_path / "wf.json").write_text(body, encoding="utf-8")
+    proc = run_cli("register", "wf.json", "--server", "http://127.0.0.1:9/api", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert "internal error" not in proc.stderr
+    assert "nothing sent to the server" in proc.stderr

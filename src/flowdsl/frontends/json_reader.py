@@ -106,7 +106,7 @@ def read_json_targets(
         for target in targets:
             found_in_directory = Path(target).is_dir()
             try:
-                paths = _json_files(target)
+                paths = json_files(target)
             except LoadError as exc:
                 if unreadable is None:
                     raise
@@ -129,7 +129,8 @@ def read_json_targets(
     return reader.program, reader.diagnostics
 
 
-def _json_files(target: str) -> list[Path]:
+def json_files(target: str) -> list[Path]:
+    """The JSON files a target names: itself, or those below a folder (sorted)."""
     path = Path(target)
     if path.is_dir():
         found = walk(

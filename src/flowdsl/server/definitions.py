@@ -21,14 +21,13 @@ from flowdsl.conductor.targets import AUDITABLE_FIELDS
 from flowdsl.config import Config
 from flowdsl.diagnostics import Diagnostic
 from flowdsl.errors import LoadError
-from flowdsl.frontends.json_reader import is_task_def, is_workflow_def
+from flowdsl.frontends.json_reader import is_task_def, is_workflow_def, json_files
 from flowdsl.ir.nodes import Span
 from flowdsl.loader import discover
 
 Kind = Literal["task", "workflow"]
 
 # Fields the server adds to what it stores (Auditable, common/metadata/Auditable.java).
-_SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".venv", "venv"}
 
 
 @dataclass
@@ -86,36 +85,26 @@ def load_bundle(targets: Sequence[str], config: Config) -> Bundle:
     if json_targets:
         checked = check_targets(json_targets, config)
         bundle.diagnostics.extend(checked.diagnostics)
+    if bundle.errors:
+        return bundle
+    if json_targets:
+        # Read as written, once the checker found them readable and valid: the same files
+        # (json_files), and no definition it refuses (a nameless one, a bad version).
         for definition in _read_json(json_targets):
             if definition.kind == "task":
                 task_defs.setdefault(definition.name, definition)
             else:
                 workflows.setdefault((definition.name, definition.version or 1), definition)
-    if bundle.errors:
-        return bundle
     bundle.task_defs = [task_defs[name] for name in sorted(task_defs)]
     bundle.workflows = dependency_order(list(workflows.values()))
     return bundle
-
-
-def _json_files(target: str) -> list[Path]:
-    path = Path(target)
-    if path.is_dir():
-        return sorted(
-            p
-            for p in path.rglob("*.json")
-            if not any(part in _SKIP_DIRS or part.startswith(".") for part in p.parts)
-        )
-    if path.is_file():
-        return [path]
-    raise LoadError(f"{target}: no such file or directory")
 
 
 def _read_json(targets: Sequence[str]) -> Iterator[Definition]:
     """Every definition in the JSON files, as written (check_targets has read them)."""
     seen: set[Path] = set()
     for target in targets:
-        for path in _json_files(target):
+        for path in json_files(target):
             if path.resolve() in seen:
                 continue
             seen.add(path.resolve())
