@@ -52,7 +52,7 @@ def member_type(annotation: Any, item: str | int) -> Any:
 
 
 def _member_type(annotation: Any, item: str | int) -> Any:
-    annotation = _strip_optional(annotation)
+    annotation = strip_optional(annotation)
     if isinstance(item, str):
         fields = declared_fields(annotation)
         if fields is not None:
@@ -73,7 +73,8 @@ def _member_type(annotation: Any, item: str | int) -> Any:
     return Any
 
 
-def _strip_optional(annotation: Any) -> Any:
+def strip_optional(annotation: Any) -> Any:
+    """``X`` for ``X | None`` (``Optional[X]``); any other annotation as it is."""
     if _is_union(annotation):
         members = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(members) == 1:

@@ -186,7 +186,7 @@ def _equals(left: str, right: Operand, bind: Callable[[Any], str]) -> str:
 
 
 def _operand(value: Operand, bind: Callable[[Any], str]) -> str:
-    if _is_runtime(value):
+    if _values.is_runtime(value):
         return bind(value)
     if isinstance(value, Condition):
         return _render(value._fd_node, bind)
@@ -207,18 +207,11 @@ def operand_refs(condition: Condition | Js) -> list[Any]:
         node = stack.pop()
         if isinstance(node, Condition):
             stack.append(node._fd_node)
-        elif _is_runtime(node):
+        elif _values.is_runtime(node):
             found.append(node)
         elif isinstance(node, tuple | list):
             stack.extend(reversed(node))
     return found
-
-
-def _is_runtime(value: object) -> bool:
-    """A Handle, or text with a handle in it (an f-string...)."""
-    return isinstance(value, _values.Handle) or (
-        isinstance(value, str) and _values.TOKEN_OPEN in value
-    )
 
 
 def js_key(name: str) -> str:

@@ -32,7 +32,7 @@ from flowdsl.authoring._conditions import Condition, Js, js_key, operand_refs, r
 from flowdsl.authoring._location import call_site
 from flowdsl.authoring._task import TaskFunction
 from flowdsl.authoring._trace import Trace, current_trace
-from flowdsl.authoring._values import TOKEN_OPEN, Handle, ref_of, type_of
+from flowdsl.authoring._values import Handle, is_runtime, ref_of, type_of
 from flowdsl.authoring._workflow import WorkflowFunction
 from flowdsl.conductor.tasktypes import Flow, task_type
 from flowdsl.diagnostics import (
@@ -760,11 +760,7 @@ def _jq(value: Any, outer: dict[str, Any], span: Span | None) -> str:
         return "$it" + "".join(
             f"[{p}]" if isinstance(p, int) else f"[{json.dumps(p)}]" for p in value._fd_path
         )
-    if isinstance(value, Handle):
-        name = f"o{len(outer)}"
-        outer[name] = value
-        return f"${name}"
-    if isinstance(value, str) and TOKEN_OPEN in value:
+    if is_runtime(value):
         name = f"o{len(outer)}"
         outer[name] = value
         return f"${name}"

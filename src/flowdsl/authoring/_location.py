@@ -27,6 +27,7 @@ _STDLIB_DIRS = tuple(
 _PACKAGES = (os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep)
 
 
+@functools.lru_cache(maxsize=1024)
 def _is_internal(filename: str) -> bool:
     """flowdsl's own code, importlib's, or the standard library's."""
     if filename.startswith(_PACKAGE_DIR) or filename.startswith("<frozen "):
@@ -36,21 +37,6 @@ def _is_internal(filename: str) -> bool:
 
 def _is_library(filename: str) -> bool:
     return any(p in filename for p in _PACKAGES)
-
-
-def user_frame(depth: int = 1) -> FrameType | None:
-    """The innermost frame of the user's code: not flowdsl's, the standard library's nor
-    importlib's, and preferably not an installed package's."""
-    frame: FrameType | None = sys._getframe(depth)
-    fallback: FrameType | None = None
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not _is_internal(filename):
-            if not _is_library(filename):
-                return frame
-            fallback = fallback or frame
-        frame = frame.f_back
-    return fallback
 
 
 def display_path(filename: str) -> str:
@@ -112,8 +98,6 @@ _SITES: dict[int, dict[int, Span]] = {}
 _CODES: dict[int, CodeType] = {}
 _SITES_MAX = 4096
 _SKIP: dict[int, Span] = {}  # the entry of code that is never the user's (never filled)
-# File name -> whether it is flowdsl's own code (or importlib's), outside traces.
-_INTERNAL: dict[str, bool] = {}
 
 
 _TRACING = [0]  # traces under way: positions are cached only while one runs
@@ -136,7 +120,6 @@ def sites_cached() -> Iterator[None]:
 def _forget_sites() -> None:
     _SITES.clear()
     _CODES.clear()
-    _INTERNAL.clear()
     _keyword_spans.cache_clear()
     _SITE_KEYWORDS.clear()
     _MTIMES.clear()
@@ -158,13 +141,8 @@ def call_site() -> Span | None:
     innermost frame outside flowdsl (and the standard library) is executing."""
     frame: FrameType | None = sys._getframe(1)
     if not _TRACING[0]:
-        internal = _INTERNAL
         while frame is not None:
-            filename = frame.f_code.co_filename
-            known = internal.get(filename)
-            if known is None:
-                known = internal[filename] = _is_internal(filename)
-            if not known:
+            if not _is_internal(frame.f_code.co_filename):
                 return frame_span(frame)
             frame = frame.f_back
         return None

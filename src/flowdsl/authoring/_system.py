@@ -51,7 +51,7 @@ from flowdsl.authoring._location import call_site, keyword_spans
 from flowdsl.authoring._options import TaskOptions, check_options, type_problem
 from flowdsl.authoring._task import TaskFunction, _hints
 from flowdsl.authoring._trace import Trace, current_trace
-from flowdsl.authoring._values import TOKEN_OPEN, Handle
+from flowdsl.authoring._values import TOKEN_OPEN, Handle, is_runtime
 from flowdsl.authoring._workflow import Inputs, WorkflowFunction
 from flowdsl.diagnostics import BadTaskArguments, Diagnostic, UnsupportedValue, did_you_mean
 from flowdsl.ir.nodes import PathItem, Ref, Span
@@ -215,9 +215,9 @@ class _Call:
     def check(self, key: str, value: object, annotation: Any, *, runtime: bool = True) -> bool:
         """``value`` has the declared type; a runtime value is accepted where Conductor
         resolves it (``runtime``), a literal is required elsewhere."""
-        if runtime and _is_runtime(value):
+        if runtime and is_runtime(value):
             return True
-        if not runtime and _is_runtime(value):
+        if not runtime and is_runtime(value):
             self.bad(key, f"`{key}` must be a literal: Conductor does not resolve it")
             return False
         problem = type_problem(value, annotation)
@@ -278,10 +278,6 @@ class _Call:
         if "name" in self.spans:
             task.field_spans.setdefault("name", self.spans["name"])
         return self.trace.handle(Ref(task.ref, "output", path, span=self.span), annotation)
-
-
-def _is_runtime(value: object) -> bool:
-    return isinstance(value, Handle) or (isinstance(value, str) and TOKEN_OPEN in value)
 
 
 def _without_none(values: Mapping[str, object]) -> dict[str, object]:
@@ -611,7 +607,7 @@ def wait(
     if duration is not None and until is not None:
         call.bad("until", "give `duration` or `until`, not both; Conductor fails the task")
     if duration is not None:
-        if _is_runtime(duration):
+        if is_runtime(duration):
             inputs["duration"] = duration
         elif isinstance(duration, bool) or not isinstance(duration, int | _dt.timedelta | str):
             call.bad("duration", "`duration` must be seconds (int), a timedelta or a string")
@@ -630,7 +626,7 @@ def wait(
             else:
                 inputs["duration"] = _duration_text(int(seconds))
     if until is not None:
-        if _is_runtime(until):
+        if is_runtime(until):
             inputs["until"] = until
         elif isinstance(until, _dt.datetime):
             if until.tzinfo is None or until.utcoffset() is None:
@@ -718,7 +714,7 @@ def event(
     ``"conductor:<queue>"`` (Conductor's own queues), or ``"<type>:<queue>"`` for a
     configured event queue provider (``sqs:``, ``amqp:``, ``kafka:``, ``nats:``...)."""
     call = _Call("EVENT", "event")
-    if call.check("sink", sink, str) and not _is_runtime(sink):
+    if call.check("sink", sink, str) and not is_runtime(sink):
         if (
             sink.startswith("conductor")
             and sink != "conductor"

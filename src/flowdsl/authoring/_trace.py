@@ -45,7 +45,6 @@ class Trace:
     _refs: set[str] = field(default_factory=set)
     _next_suffix: dict[str, int] = field(default_factory=dict)
     # Task name -> the base of its generated references (``<name>_ref``).
-    _ref_bases: dict[str, str] = field(default_factory=dict)
     # ids of the TaskDef objects in task_defs (kept alive there): one already added is
     # found without scanning its name's list.
     _added_defs: set[int] = field(default_factory=set)
@@ -77,9 +76,7 @@ class Trace:
         if explicit is not None:
             self._refs.add(explicit)
             return explicit
-        base = self._ref_bases.get(task_name)
-        if base is None:
-            base = self._ref_bases[task_name] = _ref_base(task_name) + "_ref"
+        base = _ref_base(task_name)
         n = self._next_suffix.get(base, 1)
         candidate = base if n == 1 else f"{base}_{n}"
         while candidate in self._refs:
@@ -255,10 +252,11 @@ _REF_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
 @functools.lru_cache(maxsize=1024)
 def _ref_base(name: str) -> str:
+    """``<task>_ref``, the start of the references generated for a task name."""
     # Generated refs match ^[A-Za-z][A-Za-z0-9_]*$ without "__": Conductor splits loop refs on
     # "__" (TaskUtils.java) and expressions on "." and brackets (ParametersUtils.java).
     base = "_".join(part for part in _REF_UNSAFE.split(name) if part) or "task"
-    return base if base[0].isalpha() else "t_" + base
+    return (base if base[0].isalpha() else "t_" + base) + "_ref"
 
 
 @contextmanager

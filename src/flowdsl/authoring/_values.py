@@ -269,6 +269,12 @@ _set_tokens = vars(Handle)["_fd_tokens"].__set__
 _new_object = object.__new__
 
 
+def is_runtime(value: object) -> bool:
+    """A value known only when the workflow runs: a Handle, or text with one in it (an
+    f-string...)."""
+    return isinstance(value, Handle) or (isinstance(value, str) and TOKEN_OPEN in value)
+
+
 def new_handle(ref: Ref, annotation: Any, tokens: TokenTable) -> Handle:
     """``Handle(ref, annotation, tokens)``, made without the call machinery of a class."""
     handle: Handle = _new_object(Handle)
@@ -378,7 +384,7 @@ def _convert(obj: object, tokens: TokenTable, span: Span | None, active: set[int
     if isinstance(obj, Mapping):
         out: dict[str, Value] = {}
         for key, item in obj.items():
-            if isinstance(key, Handle) or (isinstance(key, str) and TOKEN_OPEN in key):
+            if is_runtime(key):
                 _unsupported(
                     "a runtime value cannot be a key: Conductor never resolves keys",
                     span,

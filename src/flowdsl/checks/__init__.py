@@ -47,6 +47,7 @@ class CheckContext:
     _tasks: dict[int, list[Task]] = field(default_factory=dict)
     _all_workflows: list[Workflow] | None = None
     _outputs: dict[object, frozenset[str] | None] = field(default_factory=dict)
+    _variables: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def graph(self, workflow: Workflow) -> WorkflowGraph:
         from flowdsl.ir.graph import WorkflowGraph  # noqa: PLC0415
@@ -83,6 +84,22 @@ class CheckContext:
         if key not in self._suggesters:
             self._suggesters[key] = Suggester(self.scope(workflow).tasks)
         return self._suggesters[key]
+
+    def variables(self, workflow: Workflow) -> frozenset[str]:
+        """The variables a workflow can hold: its declared ``variables`` and every key a
+        SET_VARIABLE task sets (SetVariable.java copies each input key into the variables);
+        worked out once per workflow."""
+        key = id(workflow)
+        found = self._variables.get(key)
+        if found is None:
+            declared = workflow.fields.get("variables")
+            known = set(declared) if isinstance(declared, dict) else set()
+            for task in self.tasks(workflow):
+                if task.type == "SET_VARIABLE":
+                    known.update(task.inputs)
+                    known.update(task.unconverted)
+            found = self._variables[key] = frozenset(known)
+        return found
 
     def failure_inputs(self, workflow: Workflow) -> frozenset[str]:
         """Inputs a failure workflow receives from the workflows naming it as their

@@ -9,8 +9,6 @@ their validation errors into findings placed on the field that is wrong.
 from __future__ import annotations
 
 import functools
-import types
-import typing
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +35,7 @@ from flowdsl.diagnostics import (
 )
 from flowdsl.ir.jsonvalues import literal_value
 from flowdsl.ir.nodes import SCALAR_TYPES, Span, TaskDef, Workflow
-from flowdsl.types import TYPE_LABELS, is_json_type
+from flowdsl.types import TYPE_LABELS, is_json_type, strip_optional
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -135,12 +133,9 @@ def _strict_kinds(model: type[BaseModel]) -> dict[str, tuple[type, str]]:
     """
     out: dict[str, tuple[type, str]] = {}
     for name, info in model.model_fields.items():
-        annotation = info.annotation
-        union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
-        options = set(typing.get_args(annotation)) - {type(None)} if union else {annotation}
-        for kind, label in _STRICT.items():
-            if options == {kind}:
-                out[info.alias or name] = (kind, label)
+        kind = strip_optional(info.annotation)
+        if kind in _STRICT:
+            out[info.alias or name] = (kind, _STRICT[kind])
     return out
 
 

@@ -331,16 +331,16 @@ def _workflow_ref(
         )
         return
     if root == "variables" and ref.path and isinstance(ref.path[0], str):
-        known = workflow_variables(ctx, wf)
+        variables = ctx.variables(wf)
         key = ref.path[0]
-        if key not in known:
-            shown = ", ".join(f"`{k}`" for k in sorted(known)) or "none"
+        if key not in variables:
+            shown = ", ".join(f"`{k}`" for k in sorted(variables)) or "none"
             yield UnknownWorkflowField(
                 f"{reader} reads workflow variable `{key}`, but workflow `{wf.name}` neither "
                 "declares it in `variables` nor sets it with a SET_VARIABLE task (its "
                 f"variables: {shown}); Conductor resolves it to null",
                 span,
-                hint=did_you_mean(key, known)
+                hint=did_you_mean(key, variables)
                 or "declare it with @workflow(variables=...) or set it with flowdsl.set_variable",
             )
         return
@@ -369,15 +369,3 @@ def _workflow_ref(
             span,
             hint=did_you_mean(key, known) or "add it to the workflow's inputParameters",
         )
-
-
-def workflow_variables(ctx: CheckContext, wf: Workflow) -> set[str]:
-    """The variables a workflow can hold: its declared ``variables`` and every key a
-    SET_VARIABLE task sets (SetVariable.java copies each input key into the variables)."""
-    declared = wf.fields.get("variables")
-    known = set(declared) if isinstance(declared, dict) else set()
-    for task in ctx.tasks(wf):
-        if task.type == "SET_VARIABLE":
-            known.update(task.inputs)
-            known.update(task.unconverted)
-    return known

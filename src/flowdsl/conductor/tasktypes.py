@@ -140,6 +140,13 @@ _TYPES: tuple[TaskType, ...] = (
 TASK_TYPES: dict[str, TaskType] = {t.name: t for t in _TYPES}
 
 
+# The task fields Conductor resolves, by the types that have any (a type it does not know
+# has none).
+RESOLVED_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    name: t.resolved_fields for name, t in TASK_TYPES.items() if t.resolved_fields
+}
+
+
 def task_type(name: str) -> TaskType:
     """The description of a type; an unknown type is a worker task as far as flowdsl knows
     (Conductor treats a type it has no system task for as SIMPLE)."""
@@ -233,7 +240,7 @@ def iterates_items(task: Task) -> bool:
 
 def resolved_field_values(task: Task) -> Iterator[tuple[tuple[str, ...], Any]]:
     """Every value in a field Conductor resolves at run time, with its field path."""
-    for path in task_type(task.type).resolved_fields:
+    for path in RESOLVED_FIELDS.get(task.type, ()):
         value: Any = task.fields
         for key in path:
             if not isinstance(value, Mapping) or key not in value:
@@ -246,6 +253,7 @@ def resolved_field_values(task: Task) -> Iterator[tuple[tuple[str, ...], Any]]:
 __all__ = [
     "BLOCK_FIELDS",
     "BLOCK_SHAPES",
+    "RESOLVED_FIELDS",
     "TASK_TYPES",
     "BlockShape",
     "Flow",

@@ -49,7 +49,12 @@ from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import WorkflowDef as _ModelWorkflowDef
 from flowdsl.conductor.models import snake_fields, with_defaults
 from flowdsl.conductor.targets import AUDITABLE_FIELDS
-from flowdsl.conductor.tasktypes import BLOCK_FIELDS, BLOCK_SHAPES, TASK_TYPES, BlockShape
+from flowdsl.conductor.tasktypes import (
+    BLOCK_FIELDS,
+    BLOCK_SHAPES,
+    RESOLVED_FIELDS,
+    BlockShape,
+)
 from flowdsl.diagnostics import (
     ConflictingTaskDefinitions,
     Diagnostic,
@@ -79,9 +84,6 @@ _WORKFLOW_OWN = frozenset(
 _TASK_DEF_KEYS = frozenset(snake_fields(_ModelTaskDef).values()) - {"name", "description"}
 # Task inputs that are scripts: a `${` in them is usually JavaScript's, not Conductor's.
 _SCRIPT_INPUTS = {"INLINE": "expression", "LAMBDA": "scriptExpression"}
-# Task fields Conductor resolves, by task type (as tasktypes.task_type(...).resolved_fields:
-# a type it does not know has none).
-_RESOLVED_FIELDS = {name: t.resolved_fields for name, t in TASK_TYPES.items() if t.resolved_fields}
 _SKIPPED_DIRS = frozenset({"node_modules"})
 _HINTS = {
     "unbalanced": "close it with `}`, or write `$${` to keep the text literal",
@@ -526,10 +528,7 @@ class _Reader:
                 item_pointer = prefix + _escape(key)
                 if isinstance(item, str):
                     span = made[key] = Span(file, None, None, item_pointer)
-                    value, problems = parse_string(item, span, script=key == script_key)
-                    for problem in problems:
-                        self._problem(problem, item, span, key == script_key, top)
-                    inputs[key] = value
+                    inputs[key] = self._text(item, span, key == script_key, top)
                 else:
                     inputs[key] = self._value(item, item_pointer, key == script_key, None, top)
             input_spans = PointerSpans.of(file, prefix, raw_inputs, made)
@@ -546,7 +545,7 @@ class _Reader:
             if _NOT_TASK_FIELDS.issuperset(raw)
             else {k: v for k, v in raw.items() if k not in _NOT_TASK_FIELDS}
         )
-        resolved = _RESOLVED_FIELDS.get(task_type)
+        resolved = RESOLVED_FIELDS.get(task_type)
         if resolved is not None:
             for path in resolved:
                 self._resolve_field(fields, path, pointer)
