@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from flowdsl.checks._source import from_json
-from flowdsl.checks.structure import others_end_workflow
 from flowdsl.conductor.tasktypes import resolved_field_values
 from flowdsl.diagnostics import (
     Diagnostic,
@@ -29,7 +28,7 @@ from flowdsl.diagnostics import (
 )
 from flowdsl.ir.expressions import ENV_NAMES, SPECIAL_WORKFLOW_ROOTS
 from flowdsl.ir.nodes import SCALAR_TYPES, Ref, Span, Task, Workflow, iter_refs
-from flowdsl.ir.scope import CONDITIONAL_TYPES, Order, ScopeIndex
+from flowdsl.ir.scope import Order, ScopeIndex
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -283,10 +282,8 @@ def _order(
             span,
             hint="read it after the switch, or move the task into this case",
         )
-    elif (
-        order is Order.CONDITIONAL
-        and not (consumer is not None and scope.tasks[consumer].generated == "switch-merge")
-        and not _skipped_only_by_ending(scope, producer.ref, consumer)
+    elif order is Order.CONDITIONAL and not (
+        consumer is not None and scope.tasks[consumer].generated == "switch-merge"
     ):
         # (flowdsl's switch merge reads every case on purpose and returns the chosen one.)
         yield MayNotHaveRun(
@@ -295,23 +292,6 @@ def _order(
             span,
             hint="give every case a task producing the value, or handle null",
         )
-
-
-def _skipped_only_by_ending(scope: ScopeIndex, producer: str, consumer: str | None) -> bool:
-    """Every SWITCH case that would skip the producer ends the workflow (TERMINATE), so
-    whenever the consumer runs, the producer ran."""
-    p = scope.positions[producer]
-    c = scope.positions[consumer] if consumer is not None else scope.end
-    common = 0
-    while common < len(p) and common < len(c) and p[common] == c[common]:
-        common += 1
-    for step in p[common + 1 :]:
-        switch = scope.tasks.get(step.container) if step.container is not None else None
-        if switch is None or switch.type not in CONDITIONAL_TYPES or step.block is None:
-            continue
-        if not others_end_workflow(switch, step.block):
-            return False
-    return True
 
 
 def _workflow_ref(

@@ -22,7 +22,7 @@ from flowdsl.diagnostics import (
     TaskAfterTerminate,
 )
 from flowdsl.ir.nodes import BlockKey, Task, Workflow
-from flowdsl.ir.scope import CONDITIONAL_TYPES
+from flowdsl.ir.scope import CONDITIONAL_TYPES, others_end_workflow
 
 if TYPE_CHECKING:
     from flowdsl.checks import CheckContext
@@ -171,27 +171,6 @@ def _guards(tail: Task) -> Iterator[tuple[str, tuple[Task, BlockKey] | None]]:
             if inner is None and conditional and not others_end_workflow(task, key):
                 inner = (task, key)
             stack.extend((t, inner) for t in reversed(block))
-
-
-def ends_workflow(tasks: list[Task]) -> bool:
-    """A task list that surely ends the workflow: a TERMINATE in it, or a last SWITCH every
-    case of which (a default included) ends it."""
-    if not tasks:
-        return False
-    if any(t.type == "TERMINATE" for t in tasks):
-        return True
-    last = tasks[-1]
-    if last.type not in CONDITIONAL_TYPES or BlockKey("defaultCase") not in last.blocks:
-        return False
-    return all(ends_workflow(block) for block in last.blocks.values())
-
-
-def others_end_workflow(switch: Task, taken: BlockKey) -> bool:
-    """Every other case of ``switch`` than ``taken`` ends the workflow (a missing default
-    case is an empty one, which does not)."""
-    if taken != BlockKey("defaultCase") and BlockKey("defaultCase") not in switch.blocks:
-        return False
-    return all(ends_workflow(block) for key, block in switch.blocks.items() if key != taken)
 
 
 def _has(task: Task, key: str) -> bool:

@@ -37,7 +37,9 @@ class Step(NamedTuple):
 class Order(Enum):
     """How a producer's run relates to a consumer reading it."""
 
-    BEFORE = "before"  # surely ran and completed before the consumer is scheduled
+    # surely ran and completed before the consumer is scheduled (or every SWITCH case that
+    # skips it ends the workflow)
+    BEFORE = "before"
     CONDITIONAL = "conditional"  # ran before, unless a SWITCH case around it was not taken
     EXCLUSIVE = "exclusive"  # in another case of the same SWITCH: never in the same run
     PARALLEL = "parallel"  # in a sibling branch of a fork, before its JOIN
@@ -115,10 +117,19 @@ class ScopeIndex:
         return _LATER  # the producer runs inside the consumer
 
     def _ran(self, inner: tuple[Step, ...]) -> Relation:
-        """The producer's construct completed earlier: did the producer itself run in it?"""
+        """The producer's construct completed earlier: did the producer itself run in it?
+
+        Inside a SWITCH case it ran only if that case was taken, unless every other case
+        ends the workflow (a TERMINATE): then, whenever the run gets past the SWITCH, the
+        producer ran."""
+        via: str | None = None
         for step in inner:
-            if self.kind(step.container) in CONDITIONAL_TYPES:
-                return Relation(Order.CONDITIONAL, step.container)
+            switch = self.tasks.get(step.container) if step.container is not None else None
+            if switch is None or switch.type not in CONDITIONAL_TYPES or step.block is None:
+                continue
+            via = via or switch.ref
+            if not others_end_workflow(switch, step.block):
+                return Relation(Order.CONDITIONAL, via)
         return _BEFORE
 
     def in_loop(self, ref: str) -> str | None:
@@ -127,3 +138,24 @@ class ScopeIndex:
             if self.kind(container) in LOOP_TYPES:
                 return container
         return None
+
+
+def ends_workflow(tasks: list[Task]) -> bool:
+    """A task list that surely ends the workflow: a TERMINATE in it, or a last SWITCH every
+    case of which (a default included) ends it."""
+    if not tasks:
+        return False
+    if any(t.type == "TERMINATE" for t in tasks):
+        return True
+    last = tasks[-1]
+    if last.type not in CONDITIONAL_TYPES or BlockKey("defaultCase") not in last.blocks:
+        return False
+    return all(ends_workflow(block) for block in last.blocks.values())
+
+
+def others_end_workflow(switch: Task, taken: BlockKey) -> bool:
+    """Every other case of ``switch`` than ``taken`` ends the workflow (a missing default
+    case is an empty one, which does not)."""
+    if taken != BlockKey("defaultCase") and BlockKey("defaultCase") not in switch.blocks:
+        return False
+    return all(ends_workflow(block) for key, block in switch.blocks.items() if key != taken)
