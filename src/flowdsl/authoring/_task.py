@@ -11,7 +11,6 @@ from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 from flowdsl.authoring._location import call_site, keyword_spans
 from flowdsl.authoring._options import check_options
 from flowdsl.authoring._trace import _current, current_trace
-from flowdsl.authoring._values import ref_of
 from flowdsl.conductor.models import TaskDef as _ModelTaskDef
 from flowdsl.conductor.models import snake_fields
 from flowdsl.diagnostics import Diagnostic, UnsupportedValue
@@ -181,17 +180,7 @@ class TaskFunction(Generic[P, R]):
                 what=None,
             )
             trace.diagnostics.extend(checked.diagnostics)
-            options: dict[str, Any] = dict(checked.fields)
-            if checked.ref is not None:
-                options["taskReferenceName"] = checked.ref
-            if checked.description is not None:
-                options["description"] = checked.description
-            handle = trace.call_task(self, args, kwargs, call_site(), options)
-            # Place findings on an option's own keyword (e.g. a range error of start_delay).
-            block = trace._blocks[-1] if trace._blocks else []
-            if block and block[-1].ref == ref_of(handle).source:
-                block[-1].field_spans.update(checked.field_spans)
-            return typing.cast(R, handle)
+            return typing.cast(R, trace.call_task(self, args, kwargs, call_site(), checked))
 
         return call
 

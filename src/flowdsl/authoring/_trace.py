@@ -17,11 +17,11 @@ from flowdsl.errors import TraceError
 from flowdsl.ir.nodes import BlockKey, Ref, Span, Task, TaskDef, Value
 
 if TYPE_CHECKING:
+    from flowdsl.authoring._options import CheckedOptions
     from flowdsl.authoring._task import TaskFunction
 
 T = TypeVar("T")
 
-_NO_OPTIONS: Mapping[str, Any] = {}  # a task call's WorkflowTask options when none is given
 
 _current: ContextVar[Trace | None] = ContextVar("flowdsl_trace", default=None)
 
@@ -182,25 +182,23 @@ class Trace:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         span: Span | None,
-        options: Mapping[str, Any] = _NO_OPTIONS,
+        options: CheckedOptions | None = None,
     ) -> Handle:
-        """A call of a ``@task`` function: a SIMPLE task and its TaskDef."""
+        """A call of a ``@task`` function: a SIMPLE task and its TaskDef (with the options
+        of ``task.options(...)``, checked already)."""
         inputs = self._bind(fn, args, kwargs, span)
-        fields = (
-            {k: v for k, v in options.items() if k not in ("taskReferenceName", "description")}
-            if options
-            else None
-        )
         task = self.record(
             type="SIMPLE",
             name=fn.name,
-            ref=options.get("taskReferenceName"),
+            ref=options.ref if options is not None else None,
             span=span,
             inputs=inputs,
-            fields=fields,
-            description=options.get("description"),
+            fields=options.fields if options is not None else None,
+            description=options.description if options is not None else None,
             input_spans=site_keywords(span),
         )
+        if options is not None:  # findings on an option's own keyword (a start_delay range)
+            task.field_spans.update(options.field_spans)
         self.add_task_def(fn.task_def())
         return new_handle(
             Ref(task.ref, "output", fn.output_path, "", span), fn.handle_type, self.tokens
