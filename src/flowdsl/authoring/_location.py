@@ -121,7 +121,6 @@ def _forget_sites() -> None:
     _SITES.clear()
     _CODES.clear()
     _keyword_spans.cache_clear()
-    _SITE_KEYWORDS.clear()
     _MTIMES.clear()
 
 
@@ -224,25 +223,12 @@ def keyword_spans(span: Span | None, *, innermost: bool = False) -> dict[str, Sp
     return dict(_keyword_spans(span, innermost))
 
 
-# id(span) -> (span, its keyword spans), while a trace runs: call_site gives one Span
-# object per call site, so a task call finds its site's keywords without hashing the Span.
-# The span is kept in the entry so its id is not reused while cached.
-_SITE_KEYWORDS: dict[int, tuple[Span, Mapping[str, Span]]] = {}
-
-
 def site_keywords(span: Span | None) -> Mapping[str, Span]:
-    """:func:`keyword_spans` of ``span`` (the outermost call), shared: typed read-only, and
-    never to be changed by the caller."""
-    if span is None or not _TRACING[0]:
+    """:func:`keyword_spans` of ``span`` (the outermost call), shared while a trace runs:
+    typed read-only, and never to be changed by the caller."""
+    if span is None or span.line is None or span.column is None or not _TRACING[0]:
         return keyword_spans(span)
-    entry = _SITE_KEYWORDS.get(id(span))
-    if entry is not None and entry[0] is span:
-        return entry[1]
-    if len(_SITE_KEYWORDS) >= _SITES_MAX:
-        _SITE_KEYWORDS.clear()
-    found = keyword_spans(span)
-    _SITE_KEYWORDS[id(span)] = (span, found)
-    return found
+    return _keyword_spans(span, False)
 
 
 # File name -> modification time, while a trace runs: one stat per file, not per call site.
