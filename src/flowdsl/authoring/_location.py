@@ -13,6 +13,7 @@ import textwrap
 import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import CodeType, FrameType
 
 from flowdsl.ir.nodes import Span
@@ -265,25 +266,42 @@ def _keyword_spans(span: Span, innermost: bool) -> dict[str, Span]:
     }
 
 
-def default_spans(obj: object) -> dict[str, Span]:
-    """Where each default value is written: of a function's parameters (``x: int = 3``) or
-    of a class's annotated fields (``x: int = 3`` in a model), by name. Empty when the
-    source cannot be read."""
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A function's or class's source, parsed: its first line in the file and its indent."""
+
+    tree: ast.Module
+    filename: str
+    first: int
+    indent: int
+
+
+def parsed_source(obj: object) -> Source | None:
+    """The source of ``obj`` parsed on its own (dedented); None when it cannot be read."""
     try:
         lines, first = inspect.getsourcelines(obj)  # type: ignore[arg-type]
         filename = inspect.getsourcefile(obj)  # type: ignore[arg-type]
     except (OSError, TypeError):
-        return {}
+        return None
     if filename is None:
-        return {}
+        return None
     indent = len(lines[0]) - len(lines[0].lstrip())
     try:
         tree = ast.parse(textwrap.dedent("".join(lines)))
     except (SyntaxError, ValueError):
+        return None
+    return Source(tree, filename, first, indent)
+
+
+def default_spans(obj: object) -> dict[str, Span]:
+    """Where each default value is written: of a function's parameters (``x: int = 3``) or
+    of a class's annotated fields (``x: int = 3`` in a model), by name. Empty when the
+    source cannot be read."""
+    source = parsed_source(obj)
+    if source is None or not source.tree.body:
         return {}
-    if not tree.body:
-        return {}
-    node = tree.body[0]
+    filename, first, indent = source.filename, source.first, source.indent
+    node = source.tree.body[0]
     found: dict[str, ast.expr] = {}
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         args = node.args

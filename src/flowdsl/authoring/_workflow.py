@@ -7,7 +7,6 @@ import dataclasses
 import functools
 import inspect
 import os
-import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
@@ -19,6 +18,7 @@ from flowdsl.authoring._location import (
     default_spans,
     display_path,
     keyword_spans,
+    parsed_source,
     traceback_span,
 )
 from flowdsl.authoring._task import _hints, type_problem
@@ -435,29 +435,21 @@ def _template(
 
 def _return_span(fn: Callable[..., Any]) -> Span | None:
     """The last ``return`` statement of a function, for outputs written in it."""
-    try:
-        lines, first = inspect.getsourcelines(fn)
-        filename = inspect.getsourcefile(fn)
-    except (OSError, TypeError):
-        return None
-    if filename is None:
-        return None
-    source = textwrap.dedent("".join(lines))
-    indent = len(lines[0]) - len(lines[0].lstrip())
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    source = parsed_source(fn)
+    if source is None:
         return None
     returns = [
-        n for n in _statements(tree.body) if isinstance(n, ast.Return) and n.value is not None
+        n
+        for n in _statements(source.tree.body)
+        if isinstance(n, ast.Return) and n.value is not None
     ]
     if not returns:
         return None
     last = max(returns, key=lambda n: (n.lineno, n.col_offset))
     return Span(
-        display_path(os.path.abspath(filename)),
-        first + last.lineno - 1,
-        last.col_offset + indent + 1,
+        display_path(os.path.abspath(source.filename)),
+        source.first + last.lineno - 1,
+        last.col_offset + source.indent + 1,
     )
 
 
