@@ -12,15 +12,18 @@ import importlib.util
 import os
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import TypeVar
 
 from flowdsl import interrupts
 from flowdsl.authoring._location import display_path, traceback_span
 from flowdsl.authoring._workflow import WorkflowFunction
 from flowdsl.errors import LoadError
 from flowdsl.files import require_regular, walk
+
+T = TypeVar("T")
 
 _SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", "build", "dist"}
 
@@ -141,9 +144,17 @@ def load_modules(target: str) -> tuple[list[ModuleType], str | None]:
     return [_import(module_name, None, module_name)], attr or None
 
 
-def _is_workflow(value: object) -> bool:
+def members(modules: Iterable[ModuleType], kind: type[T]) -> Iterator[T]:
+    """Every value of type ``kind`` the modules hold (defined or imported there)."""
+    for module in modules:
+        for value in list(vars(module).values()):  # (a copy: a getter may import more)
+            if type(value) is kind or _is_instance(value, kind):
+                yield value
+
+
+def _is_instance(value: object, kind: type) -> bool:
     try:
-        return isinstance(value, WorkflowFunction)
+        return isinstance(value, kind)
     except Exception:  # an object whose __class__ raises
         return False
 
@@ -153,14 +164,13 @@ def discover(targets: Iterable[str]) -> list[WorkflowFunction[..., object]]:
     found: dict[int, WorkflowFunction[..., object]] = {}
     for target in targets:
         modules, attr = load_modules(target)
+        if attr is None:
+            for value in members(modules, WorkflowFunction):
+                found.setdefault(id(value), value)
+            continue
         for module in modules:
-            if attr is not None:
-                obj = getattr(module, attr, None)
-                if not isinstance(obj, WorkflowFunction):
-                    raise LoadError(f"{target}: {module.__name__} has no @workflow named {attr!r}")
-                found.setdefault(id(obj), obj)
-                continue
-            for value in list(vars(module).values()):
-                if type(value) is WorkflowFunction or _is_workflow(value):
-                    found.setdefault(id(value), value)
+            obj = getattr(module, attr, None)
+            if not isinstance(obj, WorkflowFunction):
+                raise LoadError(f"{target}: {module.__name__} has no @workflow named {attr!r}")
+            found.setdefault(id(obj), obj)
     return sorted(found.values(), key=lambda wf: (wf.name, wf.version, str(wf.span)))

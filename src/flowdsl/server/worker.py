@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create
 
 from flowdsl.authoring._task import TaskFunction
 from flowdsl.errors import LoadError
-from flowdsl.loader import load_modules
+from flowdsl.loader import load_modules, members
 
 COMPLETED = "COMPLETED"
 FAILED = "FAILED"
@@ -40,16 +40,13 @@ def discover_tasks(targets: Sequence[str]) -> dict[str, TaskFunction[..., Any]]:
     found: dict[str, TaskFunction[..., Any]] = {}
     for target in targets:
         modules, _attr = load_modules(target)
-        for module in modules:
-            for value in vars(module).values():
-                if not isinstance(value, TaskFunction):
-                    continue
-                known = found.setdefault(value.name, value)
-                if known is not value and known.fn is not value.fn:
-                    raise LoadError(
-                        f"two different @task functions are named `{value.name}` "
-                        f"({known.span} and {value.span})"
-                    )
+        for value in members(modules, TaskFunction):
+            known = found.setdefault(value.name, value)
+            if known is not value and known.fn is not value.fn:
+                raise LoadError(
+                    f"two different @task functions are named `{value.name}` "
+                    f"({known.span} and {value.span})"
+                )
     return dict(sorted(found.items()))
 
 
